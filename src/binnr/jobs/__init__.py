@@ -1,0 +1,1 @@
+"""Background jobs: one engine interface, durable records, one progress API."""

@@ -1,0 +1,1 @@
+"""Warehouse backends behind one small interface (see :mod:`binnr.warehouse.base`)."""
