@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from binnr.errors import InvalidInput
 
 IDENT_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+COLUMN_PATTERN = re.compile(r"^[a-z0-9_]+$")
 MAX_USER_NAME = 100
 MAX_DERIVED_NAME = 255
 
@@ -33,8 +34,17 @@ def ident(value: str, *, field: str = "name", max_len: int = MAX_USER_NAME) -> s
 
 
 def column(value: str, *, field: str = "column") -> str:
-    """A validated column name, lowercased (the case binnr stores columns in)."""
-    return ident(value, field=field).lower()
+    """A validated column name, lowercased (the case binnr stores columns in).
+
+    Columns may start with a digit (upload keeps headers such as ``2nd_reason``); they are
+    always quoted.
+    """
+    if not isinstance(value, str) or not value or len(value) > MAX_DERIVED_NAME:
+        raise InvalidInput(f"{field} must be a non-empty name.", hint=_HINT)
+    lowered = value.lower()
+    if not COLUMN_PATTERN.match(lowered):
+        raise InvalidInput(f"{field} {value!r} is not a valid column name.", hint=_HINT)
+    return lowered
 
 
 _HINT = (

@@ -1,0 +1,88 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.routing import APIRoute
+from fastapi.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
+
+from binnr import __version__
+from binnr.api.errors import install_error_handlers
+from binnr.api.routes.pending import include_pending
+from binnr.jobs.factory import make_engine
+from binnr.settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+#: One router per resource; later issues add theirs here.
+ROUTERS = (
+    "binnr.api.routes.data",
+    "binnr.api.routes.tables",
+    "binnr.api.routes.jobs",
+)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; jobs and the warehouse start in the lifespan."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from binnr.warehouse.factory import close_all, get_warehouse
+
+        settings.home.mkdir(parents=True, exist_ok=True)
+        get_warehouse(settings)
+        app.state.engine = make_engine(settings)
+        try:
+            yield
+        finally:
+            app.state.engine.shutdown()
+            close_all()
+
+    app = FastAPI(
+        title="binnr",
+        version=__version__,
+        description="Text classification over warehouse tables: GBM, LLM and embeddings.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.settings = settings
+    install_error_handlers(app)
+    for name in ROUTERS:
+        app.include_router(importlib.import_module(name).router)
+    served = {(m, r.path) for r in app.routes if isinstance(r, APIRoute) for m in r.methods or ()}
+    app.include_router(include_pending(served))
+    _install_docs(app)
+    return app
+
+
+def _install_docs(app: FastAPI) -> None:
+    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
+
+    @app.get("/", include_in_schema=False)
+    def root() -> RedirectResponse:
+        return RedirectResponse("/docs")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="binnr — API",
+            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger/swagger-ui.css",
+            swagger_favicon_url="/static/swagger/favicon-32x32.png",
+        )
+
+    @app.get("/healthz", tags=["health"], operation_id="healthz")
+    def healthz() -> dict[str, str]:
+        settings: Settings = app.state.settings
+        return {"status": "ok", "version": __version__, "warehouse": settings.warehouse_kind}

@@ -1,0 +1,41 @@
+"""Annotated dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from binnr.jobs.engine import JobEngine
+from binnr.settings import Settings
+from binnr.warehouse.base import Warehouse
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _engine(request: Request) -> JobEngine:
+    engine: JobEngine = request.app.state.engine
+    return engine
+
+
+def _warehouse(request: Request) -> Warehouse:
+    from binnr.warehouse.factory import get_warehouse
+
+    return get_warehouse(request.app.state.settings)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+EngineDep = Annotated[JobEngine, Depends(_engine)]
+WarehouseDep = Annotated[Warehouse, Depends(_warehouse)]
+
+
+def location_notes(
+    warehouse: Warehouse, *, warehouse_name: str | None, role: str | None
+) -> list[str]:
+    """The one note that warehouse/role are ignored by a backend that has no such thing."""
+    if not warehouse.uses_warehouse_and_role and (warehouse_name or role):
+        return [f"warehouse and role are ignored by the {warehouse.name} warehouse."]
+    return []

@@ -1,0 +1,102 @@
+"""/data: upload, classification tables, table browsing and the opt-in SQL console."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request, status
+
+from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, location_notes
+from binnr.api.schemas import ClassificationTablesRequest, TaskAccepted
+from binnr.api.upload_stream import stream_upload
+from binnr.errors import InvalidInput
+from binnr.services.tables import check_spec
+from binnr.warehouse.names import ident
+
+router = APIRouter(prefix="/data", tags=["data"])
+
+_UPLOAD_FIELDS = ("table_name", "database", "schema", "warehouse", "role", "infer_types")
+_UPLOAD_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file", "table_name"],
+                    "properties": {
+                        "table_name": {"type": "string", "description": "Target table"},
+                        "database": {"type": "string"},
+                        "schema": {"type": "string"},
+                        "warehouse": {"type": "string"},
+                        "role": {"type": "string"},
+                        "infer_types": {"type": "boolean", "default": False},
+                        "file": {"type": "string", "format": "binary"},
+                    },
+                }
+            }
+        },
+    }
+}
+
+
+def _check_upload_field(name: str, value: str) -> None:
+    if name == "table_name":
+        ident(value, field="table_name")
+    elif name in ("database", "schema") and value:
+        ident(value, field=name)
+
+
+@router.post(
+    "/upload",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    operation_id="upload_data",
+    openapi_extra=_UPLOAD_BODY,
+    summary="Upload a CSV / CSV.gz / Parquet / JSONL file into a table (replacing it atomically)",
+)
+async def upload(
+    request: Request, settings: SettingsDep, engine: EngineDep, warehouse: WarehouseDep
+) -> TaskAccepted:
+    form = await stream_upload(
+        request,
+        folder=settings.uploads_dir,
+        max_bytes=settings.max_upload_mb * 1024 * 1024,
+        check=_check_upload_field,
+    )
+    try:
+        if "table_name" not in form.fields:
+            raise InvalidInput("The form field table_name is missing.", hint="Add -F table_name=…")
+        if form.path is None:
+            raise InvalidInput("The form field file is missing.", hint="Add -F file=@data.csv")
+        params: dict[str, Any] = {k: form.fields.get(k) or None for k in _UPLOAD_FIELDS}
+        params["infer_types"] = (params["infer_types"] or "").lower() in ("1", "true", "yes")
+        params["path"] = str(form.path)
+        params["filename"] = form.filename
+        record = engine.submit(kind="upload", params=params)
+    except BaseException:
+        if form.path is not None:
+            form.path.unlink(missing_ok=True)
+        raise
+    notes = location_notes(warehouse, warehouse_name=params["warehouse"], role=params["role"])
+    return TaskAccepted(task_id=record.id, notes=notes)
+
+
+@router.post(
+    "/create/tables/classification",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    operation_id="create_classification_tables",
+    summary="Create labels, source_target, train, validation and predict tables",
+)
+def create_classification_tables(
+    body: ClassificationTablesRequest, engine: EngineDep, warehouse: WarehouseDep
+) -> TaskAccepted:
+    check_spec(warehouse=warehouse, spec=body, database=body.database, schema=body.schema_)
+    spec = body.model_dump(
+        include=set(type(body).model_fields) - {"database", "schema_", "warehouse", "role"}
+    )
+    params = {"spec": spec, "database": body.database, "schema": body.schema_}
+    record = engine.submit(kind="classification_tables", params=params)
+    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
+    return TaskAccepted(task_id=record.id, notes=notes)

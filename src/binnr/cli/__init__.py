@@ -1,0 +1,5 @@
+"""The ``binnr`` command line (Typer + rich)."""
+
+from binnr.cli.main import app
+
+__all__ = ["app"]

@@ -1,0 +1,87 @@
+"""The JobEngine interface and the in-process engine (a thread pool)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol
+
+from binnr.errors import Conflict
+from binnr.jobs.records import JobRecord
+from binnr.jobs.registry import get_job
+from binnr.jobs.runner import run_job
+from binnr.jobs.store import JobStore
+from binnr.settings import Settings
+
+
+class JobEngine(Protocol):
+    """Submit, look up, list and cancel jobs; engines differ only in where jobs run."""
+
+    store: JobStore
+
+    def submit(self, *, kind: str, params: dict[str, Any]) -> JobRecord:
+        """Queue a job and return its record."""
+
+    def get(self, job_id: str) -> JobRecord:
+        """One job record."""
+
+    def list_active(self) -> list[JobRecord]:
+        """Queued and running jobs."""
+
+    def list_recent(
+        self, *, state: str | None = None, kind: str | None = None, limit: int = 50
+    ) -> list[JobRecord]:
+        """Newest jobs first."""
+
+    def cancel(self, job_id: str) -> JobRecord:
+        """Request cooperative cancellation."""
+
+    def shutdown(self) -> None:
+        """Stop accepting work."""
+
+
+class StoreBackedEngine:
+    """The read side every engine shares: records come from the store."""
+
+    store: JobStore
+
+    def get(self, job_id: str) -> JobRecord:
+        return self.store.get(job_id)
+
+    def list_active(self) -> list[JobRecord]:
+        return self.store.active()
+
+    def list_recent(
+        self, *, state: str | None = None, kind: str | None = None, limit: int = 50
+    ) -> list[JobRecord]:
+        return self.store.list(states=[state] if state else None, kind=kind, limit=limit)
+
+    def cancel(self, job_id: str) -> JobRecord:
+        record = self.store.get(job_id)
+        if not record.active:
+            raise Conflict(
+                f"Job {job_id} already ended ({record.state}).",
+                hint="Only queued or running jobs can be cancelled.",
+            )
+        return self.store.request_cancel(job_id)
+
+
+class InProcessEngine(StoreBackedEngine):
+    """Jobs on a thread pool inside the server process (the embedded default)."""
+
+    def __init__(self, *, store: JobStore, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        # Whatever was queued or running belonged to a process that is gone.
+        store.interrupt(states=("queued", "running"))
+        self._pool = ThreadPoolExecutor(
+            max_workers=max(1, settings.job_workers), thread_name_prefix="binnr-job"
+        )
+
+    def submit(self, *, kind: str, params: dict[str, Any]) -> JobRecord:
+        get_job(kind)
+        record = self.store.create(kind=kind, params=params)
+        self._pool.submit(run_job, record.id, store=self.store, settings=self.settings)
+        return record
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,1 @@
+"""binnr models."""

@@ -1,0 +1,269 @@
+"""The ``local`` provider: transformers + PEFT LoRA on CPU or GPU, fully offline.
+
+A fine-tuned model is a folder with ``adapter/`` (PEFT) and ``llm.json`` (base model reference,
+labels, prompt style, options, metrics); the base weights are never copied. Classification
+scores every label's log-likelihood (:mod:`.scoring`) instead of parsing generated text: a base
+model (zero-shot) gets the label-listing instruction, an adapter the prompt style it was tuned
+with.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from peft import PeftModel
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
+
+from binnr.errors import InvalidInput, ModelError
+from binnr.jobs.progress import NullProgress, Progress
+from binnr.models.llm import lora
+from binnr.models.llm.base import DEFAULT_MODELS, Classification, FinetuneOptions, Role
+from binnr.models.llm.base import resolve_model_type as resolve
+from binnr.models.llm.chat import ChatFormat
+from binnr.models.llm.gguf_base import load_base
+from binnr.models.llm.scoring import score_labels
+from binnr.settings import Settings
+
+META_FILE = "llm.json"
+ADAPTER_DIR = "adapter"
+FORMAT = "binnr-llm/1"
+
+
+@dataclass
+class Loaded:
+    """A model ready for inference (adapter merged) and how to prompt it."""
+
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    meta: dict[str, Any]
+
+
+class LocalProvider:
+    """Fine-tune, classify and complete with local transformers models."""
+
+    name = "local"
+    supports_finetune = True
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        device: str | None = None,
+        predict_batch_size: int = 16,
+        threads: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        self.predict_batch_size = predict_batch_size
+        self.threads = threads or min(2, os.cpu_count() or 1)
+        self._cache: dict[tuple[str, float], Loaded] = {}
+        self._lock = threading.Lock()
+
+    def finetune(
+        self,
+        *,
+        base_model: str | None,
+        train: Sequence[tuple[str, str]],
+        validation: Sequence[tuple[str, str]],
+        out_dir: Path,
+        options: FinetuneOptions,
+        progress: Progress = NullProgress(),
+    ) -> dict[str, Any]:
+        """LoRA-tune ``base_model`` on (prompt, completion) pairs; writes ``out_dir``."""
+        torch.set_num_threads(self.threads)
+        started = time.monotonic()
+        name, ref = self._base_name(base_model)
+        progress.update(message=f"loading base model {name}")
+        model, tokenizer = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
+        labels = sorted({completion for _, completion in train})
+        fmt = ChatFormat(tokenizer, options.max_prompt_tokens, options.prompt_style)
+        tuned = lora.add_lora(model.to(self.device), options)  # type: ignore[arg-type]
+        metrics = lora.train(
+            tuned,
+            train=_encode(fmt, train, labels),
+            validation=_encode(fmt, validation, labels),
+            options=options,
+            pad_id=_pad_id(tokenizer),
+            progress=progress,
+        )
+        progress.check_cancelled()
+        history = metrics.pop("history")
+        meta: dict[str, Any] = {
+            "format": FORMAT,
+            "provider": self.name,
+            "base_model": name,
+            "base_ref": ref,
+            "labels": labels,
+            "prompt_style": options.prompt_style,
+            "max_prompt_tokens": options.max_prompt_tokens,
+            "options": options.model_dump(),
+            "metrics": metrics,
+            "train_rows": len(train),
+            "validation_rows": len(validation),
+            "train_seconds": round(time.monotonic() - started, 2),
+            "device": str(self.device),
+        }
+        _save(tuned, out_dir, {**meta, "loss_history": [h["train_loss"] for h in history]})
+        return meta
+
+    def classify(
+        self,
+        *,
+        model_dir_or_name: str | Path | None,
+        prompts: Sequence[str],
+        labels: Sequence[str],
+        progress: Progress = NullProgress(),
+    ) -> list[Classification]:
+        """The most likely label per prompt (``labels`` empty: the tuned model's labels)."""
+        torch.set_num_threads(self.threads)
+        loaded = self.load(model_dir_or_name)
+        labels = list(labels) or list(loaded.meta.get("labels", []))
+        if not labels:
+            raise InvalidInput("No labels to classify into.", hint="Pass the label set.")
+        fmt = ChatFormat(
+            loaded.tokenizer, loaded.meta["max_prompt_tokens"], loaded.meta["prompt_style"]
+        )
+        completions = [fmt.completion_ids(label) for label in labels]
+        # A tuned model saw its training label list in the instruction: keep that exact text.
+        shown = list(loaded.meta.get("labels") or labels)
+        out: list[Classification] = []
+        for start in range(0, len(prompts), self.predict_batch_size):
+            progress.check_cancelled()
+            chunk = prompts[start : start + self.predict_batch_size]
+            prefixes = [fmt.prefix_ids(fmt.user_text(p, shown)) for p in chunk]
+            totals = score_labels(
+                loaded.model,
+                prefixes=prefixes,
+                completions=completions,
+                pad_id=_pad_id(loaded.tokenizer),
+            )
+            out.extend(_classification(row, labels) for row in totals)
+            done = start + len(chunk)
+            progress.update(done=done, total=len(prompts), message=f"{done}/{len(prompts)} rows")
+        return out
+
+    def complete(
+        self,
+        *,
+        model: str | Path | None,
+        prompt: str,
+        role: Role = "user",
+        temperature: float = 0.1,
+        max_tokens: int = 256,
+        top_p: float = 1.0,
+    ) -> str:
+        """Generate an answer (greedy when ``temperature`` is 0)."""
+        _check_sampling(temperature=temperature, max_tokens=max_tokens, top_p=top_p)
+        torch.set_num_threads(self.threads)
+        loaded = self.load(model)
+        fmt = ChatFormat(loaded.tokenizer, max_prompt_tokens=8192)
+        ids = torch.tensor([fmt.prefix_ids(prompt, role=role)], device=self.device)
+        sampling: dict[str, Any] = {"do_sample": temperature > 0}
+        if temperature > 0:
+            sampling.update(temperature=temperature, top_p=top_p, top_k=0)
+        with torch.inference_mode():
+            generated = loaded.model.generate(  # type: ignore[operator]
+                input_ids=ids,
+                attention_mask=torch.ones_like(ids),
+                max_new_tokens=max_tokens,
+                pad_token_id=_pad_id(loaded.tokenizer),
+                **sampling,
+            )
+        return str(loaded.tokenizer.decode(generated[0, ids.shape[1] :], skip_special_tokens=True))
+
+    def load(self, model_dir_or_name: str | Path | None) -> Loaded:
+        """A tuned model folder (adapter merged) or a base model type, cached (one entry)."""
+        folder = Path(model_dir_or_name) if model_dir_or_name else None
+        meta_path = folder / META_FILE if folder else None
+        if meta_path is None or not meta_path.is_file():
+            return self._load_base(str(model_dir_or_name) if model_dir_or_name else None)
+        key = (str(meta_path.resolve()), meta_path.stat().st_mtime)
+        with self._lock:
+            if key not in self._cache:
+                self._cache.clear()  # one model in memory at a time
+                self._cache[key] = self._load_tuned(meta_path)
+            return self._cache[key]
+
+    def _load_tuned(self, meta_path: Path) -> Loaded:
+        meta = read_metadata(meta_path.parent)
+        if meta.get("format") != FORMAT:
+            raise ModelError(f"{meta_path} is not a binnr local LLM.", hint="Train it again.")
+        try:
+            name, ref = self._base_name(meta["base_model"])
+        except InvalidInput:  # the name is no longer configured: fall back to the stored ref
+            name, ref = meta["base_model"], meta["base_ref"]
+        model, tokenizer = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
+        tuned = PeftModel.from_pretrained(model, str(meta_path.parent / ADAPTER_DIR))
+        merged = tuned.merge_and_unload()  # plain weights: faster inference, same outputs
+        return Loaded(merged.to(self.device).eval(), tokenizer, meta)  # type: ignore[arg-type]
+
+    def _load_base(self, model_type: str | None) -> Loaded:
+        name, ref = self._base_name(model_type)
+        key = (f"base:{ref}", 0.0)
+        with self._lock:
+            if key not in self._cache:
+                self._cache.clear()
+                model, tok = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
+                meta = {"base_model": name, "prompt_style": "instruct", "max_prompt_tokens": 256}
+                self._cache[key] = Loaded(model.to(self.device).eval(), tok, meta)
+            return self._cache[key]
+
+    def _base_name(self, model_type: str | None) -> tuple[str, str]:
+        ref = resolve(model_type, settings=self.settings, provider="local")
+        return (model_type or "").strip() or DEFAULT_MODELS["local"], ref
+
+
+def _encode(
+    fmt: ChatFormat, pairs: Sequence[tuple[str, str]], labels: Sequence[str]
+) -> list[lora.Example]:
+    completions: dict[str, list[int]] = {}
+    out: list[lora.Example] = []
+    for prompt, completion in pairs:
+        if completion not in completions:
+            completions[completion] = fmt.completion_ids(completion)
+        out.append((fmt.prefix_ids(fmt.user_text(prompt, labels)), completions[completion]))
+    return out
+
+
+def _classification(totals: torch.Tensor, labels: Sequence[str]) -> Classification:
+    probs = torch.softmax(totals, dim=0)
+    best = int(torch.argmax(totals))
+    scores = {label: round(float(p), 4) for label, p in zip(labels, probs, strict=True)}
+    return Classification(response=labels[best], label=labels[best], scores=scores)
+
+
+def _save(model: PeftModel, out_dir: Path, meta: dict[str, Any]) -> None:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out_dir / ADAPTER_DIR))
+    # llm.json last: its presence marks a complete model folder.
+    (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, default=str))
+
+
+def _pad_id(tokenizer: PreTrainedTokenizerBase) -> int:
+    pad = tokenizer.pad_token_id
+    return int(pad) if pad is not None else int(tokenizer.eos_token_id or 0)
+
+
+def _check_sampling(*, temperature: float, max_tokens: int, top_p: float) -> None:
+    if not 0 <= temperature <= 2:
+        raise InvalidInput(f"temperature {temperature} is out of range.", hint="Use 0 to 2.")
+    if not 0 < top_p <= 1:
+        raise InvalidInput(f"top_p {top_p} is out of range.", hint="Use a value in (0, 1].")
+    if not 1 <= max_tokens <= 8192:
+        raise InvalidInput(f"max_tokens {max_tokens} is out of range.", hint="Use 1 to 8192.")
+
+
+def read_metadata(model_dir: Path) -> dict[str, Any]:
+    """The ``llm.json`` of a tuned model folder (labels, base model, metrics...)."""
+    path = Path(model_dir) / META_FILE
+    if not path.is_file():
+        raise ModelError(f"{model_dir} holds no {META_FILE}.", hint="Fine-tune the model first.")
+    return json.loads(path.read_text())  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""Preparing data: file formats, headers, classification tables."""

@@ -1,0 +1,1 @@
+"""Service functions and the job kinds they register."""

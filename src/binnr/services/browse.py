@@ -1,0 +1,83 @@
+"""Reading tables for people: pages of rows, and the opt-in SQL console."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlglot
+
+from binnr.errors import InvalidInput
+from binnr.warehouse.base import Warehouse
+from binnr.warehouse.names import TableRef
+
+
+def jsonable(value: Any) -> Any:
+    """A JSON-safe rendering of a warehouse value (big integers stay exact as strings)."""
+    if isinstance(value, int) and abs(value) > 2**53:
+        return str(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.hex()
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    try:
+        json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return value
+
+
+def page_rows(*, warehouse: Warehouse, ref: TableRef, limit: int, offset: int) -> dict[str, Any]:
+    """Rows ``offset .. offset+limit`` of a table, in storage order."""
+    columns = [c.name for c in warehouse.columns(ref)]
+    rows = warehouse.query(
+        warehouse.render("SELECT * FROM {t} LIMIT ? OFFSET ?", t=ref), [limit, offset]
+    )
+    return {
+        "name": ref.name,
+        "columns": columns,
+        "rows": [{k: jsonable(v) for k, v in r.items()} for r in rows],
+        "limit": limit,
+        "offset": offset,
+        "total": warehouse.row_count(ref),
+    }
+
+
+def run_sql(*, warehouse: Warehouse, sql: str, limit: int) -> dict[str, Any]:
+    """Run exactly one statement in the warehouse's own dialect and return up to ``limit`` rows."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=warehouse.dialect) if s is not None]
+    except sqlglot.errors.ParseError as exc:
+        raise InvalidInput(f"The statement could not be parsed: {str(exc)[:300]}") from exc
+    if len(statements) != 1:
+        raise InvalidInput(
+            f"Send exactly one statement (got {len(statements)}).",
+            hint="Split the script and send the statements one by one.",
+        )
+    if not _returns_rows(statements[0]):
+        warehouse.execute(sql)
+        return {"columns": [], "rows": [], "truncated": False}
+    rows: list[dict[str, Any]] = []
+    columns: list[str] = []
+    for batch in warehouse.iter_batches(sql, batch_size=limit + 1):
+        columns = [c.lower() for c in batch.schema.names]
+        rows.extend({k.lower(): v for k, v in r.items()} for r in batch.to_pylist())
+        if len(rows) > limit:
+            break
+    return {
+        "columns": columns,
+        "rows": [{k: jsonable(v) for k, v in r.items()} for r in rows[:limit]],
+        "truncated": len(rows) > limit,
+    }
+
+
+def _returns_rows(tree: sqlglot.exp.Expr) -> bool:
+    return isinstance(tree, sqlglot.exp.Query | sqlglot.exp.Describe | sqlglot.exp.Show)

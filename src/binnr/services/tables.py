@@ -1,0 +1,166 @@
+"""Classification tables: checks before queuing, and the job that builds them atomically."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from binnr.errors import InvalidInput
+from binnr.jobs.registry import JobContext, job
+from binnr.prep import classification as stmts
+from binnr.prep.classification import ClassificationSpec
+from binnr.prep.template import Part, parse_template
+from binnr.warehouse.base import Warehouse
+from binnr.warehouse.names import TableRef, column
+
+RESERVED = ("source", "target")
+
+
+def check_spec(
+    *, warehouse: Warehouse, spec: ClassificationSpec, database: str | None, schema: str | None
+) -> list[Part]:
+    """Everything that can be checked before the job is queued; returns the template parts."""
+    src = warehouse.ref(spec.table_name, database=database, schema=schema)
+    columns = [c.name for c in warehouse.columns(src)]
+    sources = [column(c, field="source_columns") for c in spec.source_columns]
+    target = column(spec.target_column, field="target_column")
+    missing = [c for c in [*sources, target] if c not in columns]
+    if missing:
+        raise InvalidInput(
+            f"Column(s) {', '.join(missing)} are not in table {src.name}.",
+            hint=f"Available columns: {', '.join(columns)}.",
+        )
+    if target in sources:
+        raise InvalidInput(
+            f"The target column {target} is also a source column.",
+            hint="The label cannot be part of the text the model reads; drop it from sources.",
+        )
+    clash = [c for c in RESERVED if c in columns]
+    if clash:
+        raise InvalidInput(
+            f"Table {src.name} already has column(s) {', '.join(clash)}, which binnr creates.",
+            hint="Rename them first (e.g. with POST /data/sql or by re-uploading), then retry.",
+        )
+    parts = parse_template(spec.template, sources=sources, columns=columns)
+    n = warehouse.query(warehouse.render(stmts.COUNT_LABELS, target=target, src=src))[0]["n"]
+    if int(n) < 2:
+        raise InvalidInput(
+            f"Column {target} has {n} distinct non-empty label(s); at least 2 are needed.",
+            hint="Label at least two classes before creating classification tables.",
+        )
+    return parts
+
+
+@job("classification_tables")
+def classification_tables_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Build labels, source_target, train, [validation] and predict tables; all or none appear."""
+    spec = ClassificationSpec.model_validate(params["spec"])
+    wh, progress = ctx.warehouse, ctx.progress
+    database, schema = params.get("database"), params.get("schema")
+    parts = check_spec(warehouse=wh, spec=spec, database=database, schema=schema)
+    src = wh.ref(spec.table_name, database=database, schema=schema)
+    target = column(spec.target_column)
+    finals = _final_names(wh, src=src, target=target, spec=spec)
+    staged = {key: wh.staging(ref) for key, ref in finals.items()}
+    steps = _steps(wh, spec=spec, src=src, target=target, parts=parts, staged=staged)
+    try:
+        for i, (key, sql, binds) in enumerate(steps, start=1):
+            progress.phase(f"create {finals[key].name}", index=i, total=len(steps) + 1)
+            progress.check_cancelled()
+            wh.execute(sql, binds)
+        progress.phase("publish", index=len(steps) + 1, total=len(steps) + 1)
+        counts = {key: wh.row_count(ref) for key, ref in staged.items()}
+        wh.publish([(staged[key], finals[key]) for key in staged])
+    except BaseException:
+        for ref in staged.values():
+            wh.drop_table(ref)
+        raise
+    return {
+        "tables": [{"role": k, "name": finals[k].name, "rows": counts[k]} for k in finals],
+        "labels": _labels(wh, finals["labels"], target),
+        "database": src.database,
+        "schema": src.schema,
+    }
+
+
+def _final_names(
+    wh: Warehouse, *, src: TableRef, target: str, spec: ClassificationSpec
+) -> dict[str, TableRef]:
+    base = src.derived(suffix="_source_target")
+    names = {
+        "labels": src.with_name(wh.fold(f"{target}_target")),
+        "source_target": base,
+        "train": base.derived(suffix="_train"),
+    }
+    if spec.create_validation:
+        names["validation"] = base.derived(suffix="_validation")
+    names["predict"] = base.derived(suffix="_predict")
+    return names
+
+
+def _steps(
+    wh: Warehouse,
+    *,
+    spec: ClassificationSpec,
+    src: TableRef,
+    target: str,
+    parts: list[Part],
+    staged: dict[str, TableRef],
+) -> list[tuple[str, str, list[Any]]]:
+    number = f"{target}_number"
+    expr, slots, _ = stmts.source_expression(parts, spec.llm_train_source)
+    binds: list[Any] = [p.text for p in parts if not p.is_column]
+    if spec.llm_train_source:
+        labels = [
+            r["label"] for r in wh.query(wh.render(stmts.DISTINCT_LABELS, target=target, src=src))
+        ]
+        binds.append(stmts.LLM_SUFFIX.format(labels=" or ".join(str(x) for x in labels)))
+    st_sql = wh.render(
+        stmts.SOURCE_TARGET.replace("{source_expr}", expr),
+        out=staged["source_target"],
+        src=src,
+        labels=staged["labels"],
+        target=target,
+        target_number=number,
+        **slots,
+    )
+    st = staged["source_target"]
+    steps = [
+        (
+            "labels",
+            wh.render(
+                stmts.LABELS, out=staged["labels"], src=src, target=target, target_number=number
+            ),
+            [],
+        ),
+        ("source_target", st_sql, binds),
+    ]
+    if spec.create_validation:
+        cols = [c.name for c in wh.columns(src)] + list(RESERVED)
+        split_binds = [spec.seed, spec.validation_fraction]
+        steps.append(
+            (
+                "train",
+                wh.render(stmts.TRAIN_SPLIT, out=staged["train"], src=st, cols=cols),
+                split_binds,
+            )
+        )
+        steps.append(
+            (
+                "validation",
+                wh.render(stmts.VALIDATION_SPLIT, out=staged["validation"], src=st, cols=cols),
+                split_binds,
+            )
+        )
+    else:
+        steps.append(("train", wh.render(stmts.ALL_LABELLED, out=staged["train"], src=st), []))
+    steps.append(("predict", wh.render(stmts.UNLABELLED, out=staged["predict"], src=st), []))
+    return steps
+
+
+def _labels(wh: Warehouse, ref: TableRef, target: str) -> list[dict[str, Any]]:
+    rows = wh.query(
+        wh.render(
+            "SELECT {t}, {n} FROM {ref} ORDER BY {n}", t=target, n=f"{target}_number", ref=ref
+        )
+    )
+    return [{"label": r[target], "number": int(r[f"{target}_number"])} for r in rows]
