@@ -50,7 +50,7 @@ _SPLIT = (
     "CREATE TABLE {out} AS SELECT {cols} FROM (SELECT {cols}, ROW_NUMBER() OVER "
     '(PARTITION BY "target" ORDER BY HASH({cols}, ?)) AS binnr_rn, '
     'COUNT(*) OVER (PARTITION BY "target") AS binnr_n, '
-    'ROUND(COUNT(*) OVER (PARTITION BY "target") * ?) AS binnr_k FROM {src} '
+    'ROUND(COUNT(*) OVER (PARTITION BY "target") * CAST(? AS DOUBLE)) AS binnr_k FROM {src} '
     'WHERE "target" IS NOT NULL) AS x WHERE binnr_rn {op} CASE WHEN binnr_n < 2 THEN 0 '
     "WHEN binnr_k < 1 THEN 1 WHEN binnr_k > binnr_n - 1 THEN binnr_n - 1 ELSE binnr_k END"
 )

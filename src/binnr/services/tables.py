@@ -85,15 +85,15 @@ def classification_tables_job(ctx: JobContext, params: dict[str, Any]) -> dict[s
 def _final_names(
     wh: Warehouse, *, src: TableRef, target: str, spec: ClassificationSpec
 ) -> dict[str, TableRef]:
-    base = src.derived(suffix="_source_target")
+    base = wh.derived(src, suffix="_source_target")
     names = {
         "labels": src.with_name(wh.fold(f"{target}_target")),
         "source_target": base,
-        "train": base.derived(suffix="_train"),
+        "train": wh.derived(base, suffix="_train"),
     }
     if spec.create_validation:
-        names["validation"] = base.derived(suffix="_validation")
-    names["predict"] = base.derived(suffix="_predict")
+        names["validation"] = wh.derived(base, suffix="_validation")
+    names["predict"] = wh.derived(base, suffix="_predict")
     return names
 
 

@@ -30,7 +30,7 @@ def _load(ctx: JobContext, *, path: Path, params: dict[str, Any]) -> dict[str, A
     target = wh.ref(
         params["table_name"], database=params.get("database"), schema=params.get("schema")
     )
-    rejects = target.derived(suffix="__rejects")
+    rejects = wh.derived(target, suffix="__rejects")
     wh.ensure_schema(target)
     staging, staging_rejects = wh.staging(target), wh.staging(rejects)
     progress.phase("load", index=2, total=3)

@@ -89,12 +89,16 @@ class Warehouse(ABC):
         return name.upper() if self.identifier_case == "upper" else name.lower()
 
     def ref(self, name: str, *, database: str | None = None, schema: str | None = None) -> TableRef:
-        """A fully qualified, validated and case-folded table reference."""
+        """A fully qualified, validated and case-folded reference to a user-named table."""
         return TableRef(
-            name=self.fold(name),
+            name=self.fold(ident(name, field="table name")),
             schema=self.fold(schema or self.default_schema),
             database=self.fold(database or self.default_database),
         )
+
+    def derived(self, ref: TableRef, *, prefix: str = "", suffix: str = "") -> TableRef:
+        """A table named ``prefix + name + suffix`` beside ``ref``, in the backend's case."""
+        return ref.with_name(self.fold(f"{prefix}{ref.name}{suffix}"))
 
     def staging(self, ref: TableRef) -> TableRef:
         """A fresh staging name beside ``ref`` (published later by :meth:`publish`)."""

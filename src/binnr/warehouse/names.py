@@ -72,9 +72,5 @@ class TableRef:
         """The same location, another table."""
         return replace(self, name=name)
 
-    def derived(self, *, prefix: str = "", suffix: str = "") -> TableRef:
-        """A table named ``prefix + name + suffix`` in the same location."""
-        return self.with_name(f"{prefix}{self.name}{suffix}")
-
     def __str__(self) -> str:
         return ".".join(p for p in (self.database, self.schema, self.name) if p)

@@ -1,0 +1,96 @@
+"""Fixtures for the Snowflake backend, run against fakesnow (patch mode and server mode).
+
+fakesnow has no ``ON_ERROR = CONTINUE``/``VALIDATE`` and no ``ALTER TABLE ... SWAP WITH``, so
+the warehouse is configured with ``binnr_load = "local"`` and ``binnr_swap = false`` (the
+capability keys of ``SNOWFLAKE_CONFIG``). Cortex stand-ins are DuckDB macros in a
+``SNOWFLAKE.CORTEX`` schema of fakesnow's DuckDB (see :func:`register_cortex`).
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import fakesnow
+import pytest
+
+from binnr.jobs.registry import JobContext
+from binnr.settings import Settings, SnowflakeConfig
+from binnr.warehouse.snowflake import SnowflakeWarehouse
+
+warnings.filterwarnings("ignore", category=DeprecationWarning, module="fakesnow")
+
+#: The SNOWFLAKE_CONFIG used against fakesnow (capabilities it lacks switched off).
+FAKESNOW_CONFIG: dict[str, Any] = {
+    "user": "binnr",
+    "password": "secret",
+    "account": "fakesnow",
+    "warehouse": "COMPUTE_WH",
+    "role": "BINNR_ROLE",
+    "database": "BINNR",
+    "schema": "PUBLIC",
+    "binnr_load": "local",
+    "binnr_swap": False,
+}
+
+#: Stand-ins for the Cortex functions later issues call (deterministic, no model involved).
+CORTEX_MACROS = (
+    "CREATE OR REPLACE MACRO SNOWFLAKE.CORTEX.COMPLETE(model, prompt) AS "
+    "'stand-in ' || model || ': ' || left(CAST(prompt AS VARCHAR), 40)",
+    "CREATE OR REPLACE MACRO SNOWFLAKE.CORTEX.EMBED_TEXT_768(model, text) AS "
+    "list_transform(range(768), i -> ((hash(CAST(text AS VARCHAR) || CAST(i AS VARCHAR)) "
+    "% 2000)::DOUBLE / 1000.0) - 1.0)::FLOAT[768]",
+    "CREATE OR REPLACE MACRO SNOWFLAKE.CORTEX.FINETUNE(op, a := NULL, b := NULL, c := NULL, "
+    "d := NULL) AS CASE WHEN upper(op) = 'CREATE' THEN 'ft_' || md5(CAST(a AS VARCHAR)) "
+    'ELSE \'{"status": "SUCCESS"}\' END',
+)
+
+
+def register_cortex(cursor: Any, duck: duckdb.DuckDBPyConnection) -> None:
+    """Create ``SNOWFLAKE.CORTEX`` (through fakesnow) and the stand-in macros (in DuckDB)."""
+    cursor.execute("CREATE DATABASE IF NOT EXISTS SNOWFLAKE")
+    cursor.execute("CREATE SCHEMA IF NOT EXISTS SNOWFLAKE.CORTEX")
+    for statement in CORTEX_MACROS:
+        duck.execute(statement)
+
+
+@pytest.fixture
+def sf_config() -> SnowflakeConfig:
+    return SnowflakeConfig.model_validate(FAKESNOW_CONFIG)
+
+
+@pytest.fixture
+def fs_patch() -> Iterator[None]:
+    with fakesnow.patch():
+        yield
+
+
+@pytest.fixture
+def wh(fs_patch: None, sf_config: SnowflakeConfig) -> Iterator[SnowflakeWarehouse]:
+    warehouse = SnowflakeWarehouse(sf_config)
+    yield warehouse
+    warehouse.close()
+
+
+@pytest.fixture
+def cortex(wh: SnowflakeWarehouse) -> SnowflakeWarehouse:
+    """``wh`` with the Cortex stand-ins registered (patch mode: the connection's DuckDB)."""
+    conn: Any = wh.connection()
+    register_cortex(conn.cursor(), conn._duck_conn)
+    return wh
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sf_config: SnowflakeConfig) -> Settings:
+    return Settings(home=tmp_path, warehouse="snowflake", snowflake_config=sf_config)
+
+
+@pytest.fixture
+def ctx(settings: Settings, wh: SnowflakeWarehouse) -> JobContext:
+    """A job context whose warehouse is ``wh``."""
+    context = JobContext(job_id="test", settings=settings)
+    context.__dict__["warehouse"] = wh
+    return context
