@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 from pydantic import AliasChoices
 
 from binnr.api.app import create_app
+from binnr.jobs.celery_app import CeleryOptions
 from binnr.jobs.registry import job_kinds
 from binnr.settings import Settings
 
@@ -17,7 +18,8 @@ DOCS = Path(__file__).resolve().parents[1] / "docs"
 
 def _env_names() -> list[str]:
     names = []
-    for name, field in Settings.model_fields.items():
+    fields = {**Settings.model_fields, **CeleryOptions.model_fields}
+    for name, field in fields.items():
         alias = field.validation_alias
         if isinstance(alias, AliasChoices):
             names.append(str(alias.choices[0]))

@@ -10,9 +10,11 @@ import typer
 from binnr.settings import get_settings
 
 app = typer.Typer(help="binnr: text classification over warehouse tables.", no_args_is_help=True)
+train_app = typer.Typer(help="Train a model (gbm, llm).", no_args_is_help=True)
+app.add_typer(train_app, name="train")
 
 #: Modules that add commands to :data:`app` (one per resource).
-COMMAND_MODULES = ("binnr.cli.data",)
+COMMAND_MODULES = ("binnr.cli.data", "binnr.cli.worker")
 
 
 @app.command()

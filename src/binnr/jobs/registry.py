@@ -13,6 +13,7 @@ from binnr.jobs.progress import NullProgress, Progress
 from binnr.settings import Settings
 
 if TYPE_CHECKING:
+    from binnr.models.registry import ModelRegistry
     from binnr.warehouse.base import Warehouse
 
 
@@ -30,6 +31,13 @@ class JobContext:
         from binnr.warehouse.factory import get_warehouse
 
         return get_warehouse(self.settings)
+
+    @cached_property
+    def registry(self) -> ModelRegistry:
+        """The model registry under ``BINNR_HOME/models``."""
+        from binnr.models.registry import ModelRegistry
+
+        return ModelRegistry(self.settings.models_dir)
 
 
 JobFn = Callable[[JobContext, dict[str, Any]], dict[str, Any]]
