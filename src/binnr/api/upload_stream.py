@@ -56,18 +56,20 @@ class _Collector:
         self._headers, self._field, self._buffer = {}, None, bytearray()
 
     def _header_end(self) -> None:
-        self._headers[self._name.decode("latin-1").lower()] = self._value.decode("latin-1")
+        name = self._name.decode("latin-1").lower()
+        self._headers[name] = self._value.decode("latin-1")
         self._name = self._value = b""
-        if "content-disposition" in self._headers:
-            _, opts = parse_options_header(self._headers["content-disposition"])
-            self._field = (opts.get(b"name") or b"").decode("utf-8", "replace")
-            filename = opts.get(b"filename")
-            if filename is not None and self._field == "file":
-                self.form.filename = filename.decode("utf-8", "replace")
-                suffix = upload_suffix(self.form.filename)
-                self.folder.mkdir(parents=True, exist_ok=True)
-                self.form.path = self.folder / f"upload-{uuid.uuid4().hex}{suffix}"
-                self._file = self.form.path.open("wb")
+        if name != "content-disposition":
+            return
+        _, opts = parse_options_header(self._headers[name])
+        self._field = (opts.get(b"name") or b"").decode("utf-8", "replace")
+        filename = opts.get(b"filename")
+        if filename is not None and self._field == "file" and self._file is None:
+            self.form.filename = filename.decode("utf-8", "replace")
+            suffix = upload_suffix(self.form.filename)
+            self.folder.mkdir(parents=True, exist_ok=True)
+            self.form.path = self.folder / f"upload-{uuid.uuid4().hex}{suffix}"
+            self._file = self.form.path.open("wb")
 
     def _data(self, data: bytes, start: int, end: int) -> None:
         chunk = data[start:end]

@@ -71,9 +71,16 @@ def read_header(path: Path, fmt: FileFormat) -> list[str]:
     if path.stat().st_size == 0:
         raise InvalidInput("The file is empty.", hint="Upload a file with a header row and data.")
     if fmt == "parquet":
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
-        return list(pq.read_schema(path).names)
+        try:
+            return list(pq.read_schema(path).names)
+        except (pa.ArrowException, OSError) as exc:
+            raise InvalidInput(
+                f"The Parquet file cannot be read: {str(exc)[:200]}",
+                hint="Check that the file is a complete Parquet file.",
+            ) from exc
     if fmt == "jsonl":
         return _jsonl_keys(path)
     with _open_text(path) as fh:

@@ -70,6 +70,9 @@ def classification_tables_job(ctx: JobContext, params: dict[str, Any]) -> dict[s
         progress.phase("publish", index=len(steps) + 1, total=len(steps) + 1)
         counts = {key: wh.row_count(ref) for key, ref in staged.items()}
         wh.publish([(staged[key], finals[key]) for key in staged])
+        if not spec.create_validation:
+            # A validation table from an earlier run would overlap the new train table.
+            wh.drop_table(wh.derived(finals["source_target"], suffix="_validation"))
     except BaseException:
         for ref in staged.values():
             wh.drop_table(ref)

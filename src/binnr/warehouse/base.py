@@ -83,17 +83,19 @@ class Warehouse(ABC):
         """Open the backend as configured."""
 
     # -- names -----------------------------------------------------------------------------
-    def fold(self, name: str) -> str:
+    def fold(self, name: str, *, field: str = "name") -> str:
         """Fold a validated table/schema/database name to the backend's case."""
-        name = ident(name, max_len=255)
+        name = ident(name, field=field, max_len=255)
         return name.upper() if self.identifier_case == "upper" else name.lower()
 
     def ref(self, name: str, *, database: str | None = None, schema: str | None = None) -> TableRef:
         """A fully qualified, validated and case-folded reference to a user-named table."""
         return TableRef(
-            name=self.fold(ident(name, field="table name")),
-            schema=self.fold(schema or self.default_schema),
-            database=self.fold(database or self.default_database),
+            name=self.fold(ident(name, field="table name"), field="table name"),
+            schema=self.fold(ident(schema, field="schema") if schema else self.default_schema),
+            database=self.fold(
+                ident(database, field="database") if database else self.default_database
+            ),
         )
 
     def derived(self, ref: TableRef, *, prefix: str = "", suffix: str = "") -> TableRef:

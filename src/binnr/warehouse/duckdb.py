@@ -18,13 +18,18 @@ from typing import Any, ClassVar, Literal
 import duckdb
 import pyarrow as pa
 
-from binnr.errors import NotFound, WarehouseError, map_exceptions
+from binnr.errors import BinnrError, InvalidInput, NotFound, WarehouseError, map_exceptions
 from binnr.settings import Settings
 from binnr.warehouse.base import Column, LoadResult, LoadSpec, Params, TableInfo, Warehouse
 from binnr.warehouse.names import TableRef
 from binnr.warehouse.sql import qualified, quote_ident
 
-_ERRORS: dict[type[BaseException], type[WarehouseError]] = {duckdb.Error: WarehouseError}
+# File-content problems (bad JSON, bad encoding, failed casts) are the user's to fix.
+_ERRORS: dict[type[BaseException], type[BinnrError]] = {
+    duckdb.InvalidInputException: InvalidInput,
+    duckdb.ConversionException: InvalidInput,
+    duckdb.Error: WarehouseError,
+}
 MAX_LINE_BYTES = 8 * 1024 * 1024
 
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import duckdb
 
+from binnr.prep.files import is_gzip
 from binnr.warehouse.base import LoadResult, LoadSpec
 from binnr.warehouse.sql import qualified, quote_ident
 
@@ -45,6 +46,10 @@ def _load_csv(cur: duckdb.DuckDBPyConnection, spec: LoadSpec, *, max_line_bytes:
     rejects_table, rejects_scan = "binnr_reject_errors", "binnr_reject_scans"
     cur.execute(f"DROP TABLE IF EXISTS {rejects_table}")
     cur.execute(f"DROP TABLE IF EXISTS {rejects_scan}")
+    if is_gzip(spec.path):  # DuckDB picks compression from the extension; the bytes decide
+        options_extra = ", compression='gzip'"
+    else:
+        options_extra = ""
     if spec.infer_types:
         options = _CSV_OPTIONS.replace("auto_detect=false", "auto_detect=true") + ", names=?"
         params: list[Any] = [
@@ -59,7 +64,8 @@ def _load_csv(cur: duckdb.DuckDBPyConnection, spec: LoadSpec, *, max_line_bytes:
         columns = {name: "VARCHAR" for name in spec.columns}
         params = [str(spec.path), rejects_table, rejects_scan, max_line_bytes, columns]
     cur.execute(
-        f"CREATE OR REPLACE TABLE {qualified(spec.target)} AS SELECT * FROM read_csv(?, {options})",
+        f"CREATE OR REPLACE TABLE {qualified(spec.target)} AS SELECT * FROM "
+        f"read_csv(?, {options}{options_extra})",
         params,
     )
     _create_rejects(cur, spec)
