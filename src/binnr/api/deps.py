@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
 from binnr.jobs.engine import JobEngine
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
+
+if TYPE_CHECKING:
+    from binnr.models.registry import ModelRegistry
 
 
 def _settings(request: Request) -> Settings:
@@ -27,9 +30,17 @@ def _warehouse(request: Request) -> Warehouse:
     return get_warehouse(request.app.state.settings)
 
 
+def _registry(request: Request) -> ModelRegistry:
+    from binnr.models.registry import ModelRegistry
+
+    settings: Settings = request.app.state.settings
+    return ModelRegistry(settings.models_dir)
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EngineDep = Annotated[JobEngine, Depends(_engine)]
 WarehouseDep = Annotated[Warehouse, Depends(_warehouse)]
+RegistryDep = Annotated["ModelRegistry", Depends(_registry)]
 
 
 def location_notes(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from binnr.errors import InvalidInput, ModelError
+from binnr.errors import InvalidInput
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef, column
 
@@ -37,7 +37,9 @@ class LabelMap:
         return None
 
 
-def require_columns(warehouse: Warehouse, ref: TableRef, needed: tuple[str, ...] = REQUIRED) -> list[str]:
+def require_columns(
+    warehouse: Warehouse, ref: TableRef, needed: tuple[str, ...] = REQUIRED
+) -> list[str]:
     """The table's columns; ``422`` naming what is missing (``404`` if the table is missing)."""
     columns = [c.name for c in warehouse.columns(ref)]
     missing = [c for c in needed if c not in columns]
@@ -55,12 +57,19 @@ def resolve_labels(
 ) -> LabelMap:
     """The label map of a classification table (see the module docstring)."""
     columns = require_columns(warehouse, ref)
-    candidates = [column(target_column)] if target_column else [c for c in columns if c not in REQUIRED]
+    candidates = (
+        [column(target_column)] if target_column else [c for c in columns if c not in REQUIRED]
+    )
     for col in candidates:
         labels_ref = ref.with_name(warehouse.fold(f"{col}_target"))
         if col in columns and warehouse.table_exists(labels_ref):
             rows = warehouse.query(
-                warehouse.render("SELECT {c} AS label, {n} AS num FROM {t}", c=col, n=f"{col}_number", t=labels_ref)
+                warehouse.render(
+                    "SELECT {c} AS label, {n} AS num FROM {t}",
+                    c=col,
+                    n=f"{col}_number",
+                    t=labels_ref,
+                )
             )
             return LabelMap(column=col, numbers={int(r["num"]): str(r["label"]) for r in rows})
     if target_column:
@@ -69,16 +78,9 @@ def resolve_labels(
             hint="Create the classification tables first, or omit target_column.",
         )
     rows = warehouse.query(
-        warehouse.render('SELECT DISTINCT "target" AS num FROM {t} WHERE "target" IS NOT NULL', t=ref)
+        warehouse.render(
+            'SELECT DISTINCT "target" AS num FROM {t} WHERE "target" IS NOT NULL', t=ref
+        )
     )
     # No label table: the numbers are the labels.
     return LabelMap(column=None, numbers={int(r["num"]): str(int(r["num"])) for r in rows})
-
-
-def ensure_classes(labels: LabelMap, *, present: int) -> None:
-    """Training needs at least two classes with rows."""
-    if present < 2:
-        raise ModelError(
-            f"The training table has {present} class(es) with rows; at least 2 are needed.",
-            hint="Label rows of at least two classes, then recreate the classification tables.",
-        )

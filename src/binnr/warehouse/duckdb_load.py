@@ -46,10 +46,8 @@ def _load_csv(cur: duckdb.DuckDBPyConnection, spec: LoadSpec, *, max_line_bytes:
     rejects_table, rejects_scan = "binnr_reject_errors", "binnr_reject_scans"
     cur.execute(f"DROP TABLE IF EXISTS {rejects_table}")
     cur.execute(f"DROP TABLE IF EXISTS {rejects_scan}")
-    if is_gzip(spec.path):  # DuckDB picks compression from the extension; the bytes decide
-        options_extra = ", compression='gzip'"
-    else:
-        options_extra = ""
+    # DuckDB picks compression from the extension; the bytes decide here.
+    options_extra = ", compression='gzip'" if is_gzip(spec.path) else ""
     if spec.infer_types:
         options = _CSV_OPTIONS.replace("auto_detect=false", "auto_detect=true") + ", names=?"
         params: list[Any] = [

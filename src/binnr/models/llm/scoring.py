@@ -10,6 +10,7 @@ maximises; a softmax over the L totals gives per-label probabilities.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 
 import torch
@@ -38,7 +39,8 @@ def score_labels(
     width = max(len(c) for c in completions) - 1
     if width == 0:
         return totals.cpu()
-    cache = out.past_key_values
+    name = _cache_arg(model)
+    cache = getattr(out, name)
     cache.batch_repeat_interleave(n_labels)
     # Inputs are each label's tokens but the last; targets are its tokens but the first.
     inputs, in_mask = _pad([c[:-1] or [pad_id] for c in completions], pad_id, device, width)
@@ -52,13 +54,19 @@ def score_labels(
             [mask.repeat_interleave(n_labels, dim=0), in_mask.repeat(batch, 1)], dim=1
         ),
         position_ids=positions,
-        past_key_values=cache,
         use_cache=False,
+        **{name: cache},
     )
     logp = torch.log_softmax(out2.logits.float(), dim=-1)
     picked = logp.gather(-1, targets.repeat(batch, 1)[..., None])[..., 0]
     rest = (picked * t_mask.repeat(batch, 1)).sum(dim=1).view(batch, n_labels)
     return (totals + rest).cpu()
+
+
+def _cache_arg(model: PreTrainedModel) -> str:
+    """transformers 5.x renamed ``past_key_values`` to ``cache`` (argument and output)."""
+    params = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"
 
 
 def _pad(
