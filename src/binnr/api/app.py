@@ -27,6 +27,8 @@ ROUTERS = (
     "binnr.api.routes.data",
     "binnr.api.routes.tables",
     "binnr.api.routes.jobs",
+    "binnr.api.routes.gbm",
+    "binnr.api.routes.models",
 )
 
 

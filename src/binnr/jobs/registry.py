@@ -50,6 +50,7 @@ JOB_MODULES = (
     "binnr.services.upload",
     "binnr.services.tables",
     "binnr.services.builtin_jobs",
+    "binnr.services.gbm",
 )
 
 

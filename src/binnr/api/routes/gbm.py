@@ -1,0 +1,82 @@
+"""/classification/gbm: train, predict, info, accuracy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, status
+
+from binnr.api.deps import EngineDep, RegistryDep, WarehouseDep, location_notes
+from binnr.api.schemas import TaskAccepted
+from binnr.api.schemas_classification import GbmTrainRequest, PredictRequest
+from binnr.services import gbm as service
+from binnr.services.scoring import model_evaluation
+
+router = APIRouter(prefix="/classification/gbm", tags=["gbm"])
+
+
+def _params(body: GbmTrainRequest | PredictRequest) -> dict[str, Any]:
+    data = body.model_dump(exclude={"schema_", "warehouse", "role"})
+    data["schema"] = body.schema_
+    return data
+
+
+@router.post(
+    "/train",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    operation_id="gbm_train",
+)
+def train(body: GbmTrainRequest, engine: EngineDep, warehouse: WarehouseDep) -> TaskAccepted:
+    """Train binnr's text GBM on a ``*_train`` table; the result names the model."""
+    params = _params(body)
+    service.check_train(warehouse=warehouse, params=params)
+    record = engine.submit(kind="gbm.train", params=params)
+    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
+    return TaskAccepted(task_id=record.id, notes=notes)
+
+
+@router.post(
+    "/predict",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    operation_id="gbm_predict",
+)
+def predict(
+    body: PredictRequest, engine: EngineDep, warehouse: WarehouseDep, registry: RegistryDep
+) -> TaskAccepted:
+    """Predict a table into ``gbm_results_<table>_<yyyymmddHHMMSS>``."""
+    params = _params(body)
+    service.check_predict(warehouse=warehouse, registry=registry, params=params)
+    record = engine.submit(kind="gbm.predict", params=params)
+    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
+    return TaskAccepted(task_id=record.id, notes=notes)
+
+
+@router.get("/info", operation_id="gbm_info")
+def info(model_name: str, registry: RegistryDep) -> dict[str, Any]:
+    """The model's evaluation report, training log, feature importance and parameters."""
+    record = registry.get(model_name)
+    return {"model_name": record.name, "active": record.active, **record.metadata}
+
+
+@router.get("/accuracy", operation_id="gbm_accuracy")
+def accuracy(
+    registry: RegistryDep,
+    warehouse: WarehouseDep,
+    model_name: str,
+    results_table: str | None = None,
+    database: str | None = None,
+    schema: str | None = None,
+    role: str | None = None,
+    warehouse_name: str | None = Query(default=None, alias="warehouse"),
+) -> dict[str, Any]:
+    """Accuracy and per-class figures on the evaluation split, or of a results table."""
+    return model_evaluation(
+        warehouse=warehouse,
+        registry=registry,
+        name=model_name,
+        results_table=results_table,
+        database=database,
+        schema=schema,
+    )

@@ -1,0 +1,74 @@
+"""/models: the registry of trained models (GBM and LLM)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query, Response, status
+
+from binnr.api.deps import RegistryDep, WarehouseDep
+from binnr.api.schemas_classification import ModelDetail, ModelSummary
+from binnr.models.registry import ModelRecord
+from binnr.services.scoring import model_evaluation
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+def _summary(record: ModelRecord) -> ModelSummary:
+    return ModelSummary(
+        name=record.name,
+        kind=record.kind,
+        family=record.family,
+        active=record.active,
+        created_at=str(record.created_at),
+        metrics=record.metadata.get("metrics"),
+    )
+
+
+@router.get("", response_model=list[ModelSummary], operation_id="list_models")
+def list_models(registry: RegistryDep, kind: str | None = None) -> list[ModelSummary]:
+    """Every model, newest first, with its headline metrics."""
+    return [_summary(r) for r in registry.list(kind=kind)]
+
+
+@router.get("/{name}", response_model=ModelDetail, operation_id="get_model")
+def get_model(name: str, registry: RegistryDep) -> ModelDetail:
+    """One model with all its metadata."""
+    record = registry.get(name)
+    return ModelDetail(**_summary(record).model_dump(), metadata=record.metadata)
+
+
+@router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, operation_id="delete_model")
+def delete_model(name: str, registry: RegistryDep) -> Response:
+    """Delete a model and its files."""
+    registry.delete(name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/{name}/activate", response_model=ModelSummary, operation_id="activate_model")
+def activate_model(name: str, registry: RegistryDep) -> ModelSummary:
+    """Make this version the active model of its family."""
+    registry.activate(name)
+    return _summary(registry.get(name))
+
+
+@router.get("/{name}/accuracy", operation_id="model_accuracy")
+def model_accuracy(
+    name: str,
+    registry: RegistryDep,
+    warehouse: WarehouseDep,
+    results_table: str | None = None,
+    database: str | None = None,
+    schema: str | None = None,
+    role: str | None = None,
+    warehouse_name: str | None = Query(default=None, alias="warehouse"),
+) -> dict[str, Any]:
+    """Accuracy and per-class figures of any model: its evaluation split or a results table."""
+    return model_evaluation(
+        warehouse=warehouse,
+        registry=registry,
+        name=name,
+        results_table=results_table,
+        database=database,
+        schema=schema,
+    )

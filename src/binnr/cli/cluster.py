@@ -1,0 +1,39 @@
+"""Client command: binnr cluster."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from binnr.cli.client import finish
+from binnr.cli.data import DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
+from binnr.cli.main import app
+
+
+@app.command()
+def cluster(
+    input_table: Annotated[str, typer.Argument(help="e.g. tweets_source_target")],
+    iterations: Annotated[int, typer.Option("--iterations", "-n", help="number_of_iterations")] = 2,
+    algorithm: Annotated[
+        str, typer.Option(help="pinned (default) or seed (the original)")
+    ] = "pinned",
+    embedding_model: Annotated[str | None, typer.Option(help="Local path or hub id")] = None,
+    database: DbOpt = None,
+    schema: SchemaOpt = None,
+    url: UrlOpt = None,
+    wait: WaitOpt = True,
+) -> None:
+    """Cluster a *_source_target table over sentence embeddings and label its unlabelled rows."""
+    body: dict[str, Any] = {
+        "input_table": input_table,
+        "number_of_iterations": iterations,
+        "algorithm": algorithm,
+        **location(database, schema),
+    }
+    if embedding_model:
+        body["embedding_model"] = embedding_model
+    c = client(url)
+    finish(
+        c, c.request("POST", "/classification/embeddings/cluster", json=body)["task_id"], wait=wait
+    )

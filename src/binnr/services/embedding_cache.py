@@ -1,0 +1,102 @@
+"""Embeddings keyed by a hash of the text, reused across runs.
+
+The cache is the ``embeddings_<input_table>`` table the clustering job writes: a rerun (or a
+GBM trained with ``features="text+embeddings"`` on the same texts) embeds only texts whose hash
+is not there yet for the same embedding model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from binnr.jobs.progress import NullProgress, Progress
+from binnr.warehouse.base import Warehouse
+from binnr.warehouse.names import TableRef
+
+CACHE_COLUMNS = ("source_hash", "embedding", "embedding_model")
+
+
+def text_key(text: str) -> str:
+    """The cache key of a text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass
+class EmbeddingCache:
+    """Known embeddings by text key, and how many texts were embedded vs reused."""
+
+    model: str
+    vectors: dict[str, np.ndarray] = field(default_factory=dict)
+    embedded: int = 0
+    reused: int = 0
+
+    def load(self, *, warehouse: Warehouse, ref: TableRef) -> None:
+        """Add the embeddings of ``ref`` (made with the same model), if that table exists."""
+        if not warehouse.table_exists(ref):
+            return
+        if not set(CACHE_COLUMNS) <= {c.name for c in warehouse.columns(ref)}:
+            return
+        sql = warehouse.render(
+            'SELECT DISTINCT "source_hash", "embedding" FROM {t} WHERE "embedding_model" = ?', t=ref
+        )
+        for batch in warehouse.iter_batches(sql, [self.model]):
+            for key, vec in zip(
+                batch.column("source_hash").to_pylist(),
+                batch.column("embedding").to_pylist(),
+                strict=True,
+            ):
+                if vec is not None:
+                    self.vectors[key] = np.asarray(vec, dtype=np.float32)
+
+    def embed(
+        self,
+        texts: Sequence[str],
+        *,
+        embed: Callable[[list[str]], np.ndarray],
+    ) -> np.ndarray:
+        """Embeddings of ``texts`` in order, calling ``embed`` only for unseen texts."""
+        keys = [text_key(t) for t in texts]
+        missing: dict[str, str] = {}
+        for key, text in zip(keys, texts, strict=True):
+            if key not in self.vectors and key not in missing:
+                missing[key] = text
+        if missing:
+            fresh = embed(list(missing.values()))
+            self.vectors.update(zip(missing, fresh, strict=True))
+        self.embedded += len(missing)
+        self.reused += len(set(keys)) - len(missing)
+        return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
+
+
+def gbm_embedder(
+    *, warehouse: Warehouse, training: TableRef, model: str, progress: Progress = NullProgress()
+) -> Callable[[Sequence[str]], np.ndarray]:
+    """An ``embed(texts)`` for the stacked GBM that reuses a clustering run's embeddings.
+
+    ``x_source_target_train`` and ``..._validation`` share texts with ``x_source_target``, so
+    the cache of ``embeddings_x_source_target`` (and of the table itself) is consulted.
+    """
+    from binnr.models.embeddings import get_embedder
+    from binnr.settings import get_settings
+
+    cache = EmbeddingCache(model=model)
+    for base in _base_tables(training):
+        cache.load(warehouse=warehouse, ref=warehouse.derived(base, prefix="embeddings_"))
+    embedder = get_embedder(get_settings(), name=model)
+
+    def embed(texts: Sequence[str]) -> np.ndarray:
+        return cache.embed(texts, embed=lambda batch: embedder.embed(batch, progress=progress))
+
+    return embed
+
+
+def _base_tables(ref: TableRef) -> list[TableRef]:
+    names = [ref.name]
+    for suffix in ("_train", "_validation", "_predict"):
+        if ref.name.lower().endswith(suffix):
+            names.append(ref.name[: -len(suffix)])
+    return [ref.with_name(n) for n in names]

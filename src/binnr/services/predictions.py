@@ -1,0 +1,100 @@
+"""Writing a results table: every input column plus prediction columns, batch by batch.
+
+The input is streamed in Arrow batches and the output written as it is produced, so memory
+stays bounded by one batch whatever the table size; the table appears atomically at the end.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
+
+import numpy as np
+import pyarrow as pa
+
+from binnr.jobs.progress import Progress
+from binnr.warehouse.base import Warehouse
+from binnr.warehouse.names import TableRef
+
+Scorer = Callable[[pa.RecordBatch], dict[str, pa.Array]]
+
+
+def timestamp() -> str:
+    """``yyyymmddHHMMSS`` in UTC, the suffix of model and results names."""
+    return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def write_results(
+    *,
+    warehouse: Warehouse,
+    source: TableRef,
+    out: TableRef,
+    fields: Sequence[pa.Field],
+    score: Scorer,
+    progress: Progress,
+    batch_size: int = 20_000,
+) -> int:
+    """Create ``out`` = ``source`` + the columns ``score`` returns per batch; returns rows."""
+    select = warehouse.render("SELECT * FROM {t}", t=source)
+    in_schema = warehouse.fetch_arrow(
+        warehouse.render("SELECT * FROM {t} LIMIT 0", t=source)
+    ).schema
+    schema = pa.schema([*in_schema, *fields])
+    total = max(warehouse.row_count(source), 1)
+
+    def batches() -> Iterator[pa.RecordBatch]:
+        done = 0
+        for batch in warehouse.iter_batches(select, batch_size=batch_size):
+            progress.check_cancelled()
+            extra = score(batch)
+            arrays = [*batch.columns, *(extra[f.name].cast(f.type) for f in fields)]
+            done += batch.num_rows
+            progress.update(done=done, total=total, message=f"{done:,} of {total:,} rows")
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+    staging = warehouse.staging(out)
+    try:
+        rows = warehouse.write_batches(staging, batches(), schema=schema)
+        warehouse.publish([(staging, out)])
+    except BaseException:
+        warehouse.drop_table(staging)
+        raise
+    return rows
+
+
+def probability_columns(
+    proba: np.ndarray, labels: Sequence[str], numbers: Sequence[int]
+) -> dict[str, pa.Array]:
+    """``predicted_target``, ``predicted_label``, ``probability`` and ``predictions``.
+
+    ``predictions`` mirrors Snowflake's ``!PREDICT`` output as JSON text:
+    ``{"class": "<label>", "probability": {"<label>": p, ...}}``.
+    """
+    best = proba.argmax(axis=1) if len(proba) else np.zeros(0, dtype=int)
+    predicted = [labels[i] for i in best]
+    payload = [
+        json.dumps(
+            {
+                "class": labels[i],
+                "probability": {
+                    lab: round(float(p), 6) for lab, p in zip(labels, row, strict=True)
+                },
+            }
+        )
+        for i, row in zip(best, proba, strict=True)
+    ]
+    return {
+        "predicted_target": pa.array([numbers[i] for i in best], pa.int64()),
+        "predicted_label": pa.array(predicted, pa.string()),
+        "probability": pa.array(proba.max(axis=1) if len(proba) else [], pa.float64()),
+        "predictions": pa.array(payload, pa.string()),
+    }
+
+
+PREDICTION_FIELDS = (
+    pa.field("predicted_target", pa.int64()),
+    pa.field("predicted_label", pa.string()),
+    pa.field("probability", pa.float64()),
+    pa.field("predictions", pa.string()),
+)
