@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-console = Console()
-err_console = Console(stderr=True)
+# Piped output (scripts, tests) gets wide lines instead of truncated names.
+_WIDTH = None if sys.stdout.isatty() else 240
+console = Console(width=_WIDTH)
+err_console = Console(stderr=True, width=_WIDTH)
 
 FINAL = {"succeeded", "failed", "cancelled", "interrupted"}
 

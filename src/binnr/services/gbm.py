@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+from pydantic import ValidationError
 
 from binnr.errors import InvalidInput
 from binnr.jobs.registry import JobContext, job
@@ -135,7 +136,13 @@ def check_train(*, warehouse: Warehouse, params: dict[str, Any]) -> None:
     """Checks before queuing training: tables, columns, parameters."""
     from binnr.models.gbm import GbmParams
 
-    GbmParams.model_validate(params.get("params") or {})
+    try:
+        GbmParams.model_validate(params.get("params") or {})
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(
+            f"Invalid GBM params: {problems}.", hint="See docs/gbm.md for the documented keys."
+        ) from exc
     loc = _loc(params)
     train_ref = warehouse.ref(params["training_table"], **loc)
     resolve_labels(warehouse=warehouse, ref=train_ref, target_column=params.get("target_column"))
