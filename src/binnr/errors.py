@@ -88,12 +88,6 @@ class ModelError(BinnrError):
     default_hint = "Check the training data and parameters."
 
 
-class NotImplementedYet(BinnrError):
-    """A route of the original API whose implementation has not landed."""
-
-    default_hint = "This route is planned; see the README's roadmap."
-
-
 HTTP_STATUS: Mapping[type[BinnrError], int] = {
     InvalidInput: 422,
     ModelError: 422,
@@ -105,7 +99,6 @@ HTTP_STATUS: Mapping[type[BinnrError], int] = {
     NotSupported: 422,
     ConfigError: 500,
     WarehouseError: 502,
-    NotImplementedYet: 501,
 }
 
 

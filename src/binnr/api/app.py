@@ -10,13 +10,11 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from swagger_ui_bundle import swagger_ui_path
 
 from binnr import __version__
 from binnr.api.errors import install_error_handlers
-from binnr.api.routes.pending import include_pending
 from binnr.jobs.factory import make_engine
 from binnr.settings import Settings, get_settings
 
@@ -29,6 +27,8 @@ ROUTERS = (
     "binnr.api.routes.jobs",
     "binnr.api.routes.gbm",
     "binnr.api.routes.models",
+    "binnr.api.routes.llm",
+    "binnr.api.routes.embeddings",
 )
 
 
@@ -61,8 +61,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for name in ROUTERS:
         app.include_router(importlib.import_module(name).router)
-    served = {(m, r.path) for r in app.routes if isinstance(r, APIRoute) for m in r.methods or ()}
-    app.include_router(include_pending(served))
     _install_docs(app)
     return app
 

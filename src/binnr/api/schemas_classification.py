@@ -60,3 +60,52 @@ class ClusterRequest(Location):
         description="pinned: class-aligned (default); seed: the original's seeded KMeans",
     )
     seed: int = 0
+
+
+class LlmTrainRequest(Location):
+    """Body of ``POST /classification/llm/train`` (the original's fields plus tuning knobs)."""
+
+    training_table: str
+    validation_table: str | None = None
+    target_column: str = Field(description="The label text column (the completion)")
+    model_type: str | None = Field(
+        default=None,
+        description="Base model name (built in: smollm2-135m; more via BINNR_LLM_MODELS)",
+    )
+    epochs: float | None = Field(default=None, gt=0)
+    max_steps: int | None = Field(default=None, ge=1)
+    learning_rate: float | None = Field(default=None, gt=0)
+    lora_r: int | None = Field(default=None, ge=1)
+    batch_size: int | None = Field(default=None, ge=1)
+
+
+class LlmTrainAccepted(BaseModel):
+    """The original's answer: the task, the job to check, and the model's name."""
+
+    task_id: str
+    job_id: str
+    model_name: str
+    notes: list[str] = Field(default_factory=list)
+
+
+class LlmTrainCheck(BaseModel):
+    """The original's ``{job_status, progress}`` plus steps, losses and ETA."""
+
+    job_id: str
+    job_status: str
+    progress: float
+    step: int | None = None
+    total_steps: int | None = None
+    train_loss: float | None = None
+    eval_loss: float | None = None
+    eta_seconds: float | None = None
+    model_name: str | None = None
+    error: dict[str, str] | None = None
+
+
+class LlmResponse(BaseModel):
+    """A completion from ``GET /classification/llm/response``."""
+
+    model_name: str | None
+    provider: str
+    response: str

@@ -51,6 +51,9 @@ JOB_MODULES = (
     "binnr.services.tables",
     "binnr.services.builtin_jobs",
     "binnr.services.gbm",
+    "binnr.services.llm",
+    "binnr.services.llm_predict",
+    "binnr.services.cluster",
 )
 
 

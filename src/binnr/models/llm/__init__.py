@@ -13,8 +13,8 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-from binnr.errors import NotSupported  # noqa: E402
-from binnr.models.llm.base import (  # noqa: E402
+from binnr.errors import NotSupported
+from binnr.models.llm.base import (
     BUILTIN_MODEL,
     DEFAULT_MODELS,
     Classification,
@@ -26,8 +26,8 @@ from binnr.models.llm.base import (  # noqa: E402
     default_model,
     resolve_model_type,
 )
-from binnr.models.llm.labels import instruction_prompt, parse_label  # noqa: E402
-from binnr.settings import Settings  # noqa: E402
+from binnr.models.llm.labels import instruction_prompt, parse_label
+from binnr.settings import Settings
 
 __all__ = [
     "BUILTIN_MODEL",

@@ -58,7 +58,9 @@ class FinetuneOptions(BaseModel):
     eval_every: int | None = Field(default=None, ge=1, description="Steps; None: at the end.")
     max_prompt_tokens: int = Field(default=256, ge=8, le=8192)
     prompt_style: PromptStyle = Field(
-        default="instruct", description="instruct: wrap rows in the label-listing instruction."
+        default="instruct",
+        description="instruct: wrap rows in the label-listing instruction (up to 100 labels; "
+        "more distinct completions train raw); raw: the row is the whole prompt, as on Cortex.",
     )
     seed: int = 0
 

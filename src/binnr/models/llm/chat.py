@@ -33,7 +33,7 @@ class ChatFormat:
 
     def user_text(self, prompt: str, labels: Sequence[str]) -> str:
         """The user turn: the row itself, or wrapped in the label-listing instruction."""
-        text = self._truncate(prompt)
+        text = self._truncate("" if prompt is None else str(prompt))  # tolerate NULL cells
         return instruction_prompt(text, labels) if self.prompt_style == "instruct" else text
 
     def prefix_ids(self, user_text: str, *, role: str = "user") -> list[int]:

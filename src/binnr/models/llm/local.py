@@ -35,6 +35,7 @@ from binnr.settings import Settings
 META_FILE = "llm.json"
 ADAPTER_DIR = "adapter"
 FORMAT = "binnr-llm/1"
+MAX_INSTRUCT_LABELS = 100
 
 
 @dataclass
@@ -78,14 +79,17 @@ class LocalProvider:
         progress: Progress = NullProgress(),
     ) -> dict[str, Any]:
         """LoRA-tune ``base_model`` on (prompt, completion) pairs; writes ``out_dir``."""
+        lora.total_steps(len(train), options)  # fail on empty data before the slow load
         torch.set_num_threads(self.threads)
         started = time.monotonic()
         name, ref = self._base_name(base_model)
         progress.update(message=f"loading base model {name}")
         model, tokenizer = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
         labels = sorted({completion for _, completion in train})
-        fmt = ChatFormat(tokenizer, options.max_prompt_tokens, options.prompt_style)
-        tuned = lora.add_lora(model.to(self.device), options)  # type: ignore[arg-type]
+        # Free-text completions (not a label set) cannot be listed in an instruction.
+        style = options.prompt_style if len(labels) <= MAX_INSTRUCT_LABELS else "raw"
+        fmt = ChatFormat(tokenizer, options.max_prompt_tokens, style)
+        tuned = lora.add_lora(_place(model, self.device), options)
         metrics = lora.train(
             tuned,
             train=_encode(fmt, train, labels),
@@ -102,7 +106,7 @@ class LocalProvider:
             "base_model": name,
             "base_ref": ref,
             "labels": labels,
-            "prompt_style": options.prompt_style,
+            "prompt_style": style,
             "max_prompt_tokens": options.max_prompt_tokens,
             "options": options.model_dump(),
             "metrics": metrics,
@@ -203,7 +207,7 @@ class LocalProvider:
         model, tokenizer = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
         tuned = PeftModel.from_pretrained(model, str(meta_path.parent / ADAPTER_DIR))
         merged = tuned.merge_and_unload()  # plain weights: faster inference, same outputs
-        return Loaded(merged.to(self.device).eval(), tokenizer, meta)  # type: ignore[arg-type]
+        return Loaded(_place(merged, self.device), tokenizer, meta)
 
     def _load_base(self, model_type: str | None) -> Loaded:
         name, ref = self._base_name(model_type)
@@ -213,7 +217,7 @@ class LocalProvider:
                 self._cache.clear()
                 model, tok = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
                 meta = {"base_model": name, "prompt_style": "instruct", "max_prompt_tokens": 256}
-                self._cache[key] = Loaded(model.to(self.device).eval(), tok, meta)
+                self._cache[key] = Loaded(_place(model, self.device), tok, meta)
             return self._cache[key]
 
     def _base_name(self, model_type: str | None) -> tuple[str, str]:
@@ -245,6 +249,11 @@ def _save(model: PeftModel, out_dir: Path, meta: dict[str, Any]) -> None:
     model.save_pretrained(str(out_dir / ADAPTER_DIR))
     # llm.json last: its presence marks a complete model folder.
     (out_dir / META_FILE).write_text(json.dumps(meta, indent=2, default=str))
+
+
+def _place(model: Any, device: torch.device) -> PreTrainedModel:
+    """``model`` on ``device`` in eval mode (transformers' ``to`` typing is too narrow)."""
+    return model.to(device).eval()  # type: ignore[no-any-return]
 
 
 def _pad_id(tokenizer: PreTrainedTokenizerBase) -> int:

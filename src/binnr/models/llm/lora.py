@@ -13,12 +13,14 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import PreTrainedModel
 
 from binnr.errors import ModelError
 from binnr.jobs.progress import Progress
 from binnr.models.llm.base import FinetuneOptions
+from binnr.models.llm.batching import forward_rows
 
 Example = tuple[list[int], list[int]]  # (prefix ids, completion ids)
 ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -104,10 +106,22 @@ def total_steps(n_train: int, options: FinetuneOptions) -> int:
 
 
 def batch_loss(model: torch.nn.Module, batch: Sequence[Example], pad_id: int) -> torch.Tensor:
-    """Mean cross-entropy over the completion tokens of ``batch``."""
-    ids, mask, labels = collate(batch, pad_id, model_device(model))
-    out = model(input_ids=ids, attention_mask=mask, labels=labels)
-    return out.loss  # type: ignore[no-any-return]
+    """Mean cross-entropy over the completion tokens of ``batch``.
+
+    Every completion ends its row, so only the last ``keep`` positions need vocabulary logits
+    (skipping most of the large output projection), and the rows' shared beginning runs once.
+    """
+    rows = [[*p, *c] for p, c in batch]
+    keep = max(len(c) for _, c in batch) + 1
+    logits = forward_rows(model, rows, pad_id=pad_id, keep=keep).logits
+    keep = logits.shape[1]
+    targets = torch.full((len(batch), keep), IGNORE, dtype=torch.long, device=logits.device)
+    for i, (_, completion) in enumerate(batch):
+        # The logit at position t predicts the token at t + 1: the last logit predicts nothing.
+        targets[i, keep - 1 - len(completion) : keep - 1] = torch.tensor(completion)
+    return F.cross_entropy(
+        logits.reshape(-1, logits.shape[-1]).float(), targets.reshape(-1), ignore_index=IGNORE
+    )
 
 
 @torch.inference_mode()
@@ -123,26 +137,6 @@ def evaluate(
         total += float(batch_loss(model, batch, pad_id)) * n_tokens
         count += n_tokens
     return total / max(count, 1)
-
-
-def collate(
-    batch: Sequence[Example], pad_id: int, device: torch.device
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Right-padded ids, attention mask and labels (prefix and padding ignored)."""
-    width = max(len(p) + len(c) for p, c in batch)
-    ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    labels = torch.full_like(ids, IGNORE)
-    for i, (prefix, completion) in enumerate(batch):
-        n_p, n = len(prefix), len(prefix) + len(completion)
-        ids[i, :n] = torch.tensor([*prefix, *completion])
-        mask[i, :n] = 1
-        labels[i, n_p:n] = torch.tensor(completion)
-    return ids.to(device), mask.to(device), labels.to(device)
-
-
-def model_device(model: torch.nn.Module) -> torch.device:
-    return next(model.parameters()).device
 
 
 def _batches(n: int, size: int, rng: random.Random) -> Iterator[list[int]]:

@@ -1,0 +1,125 @@
+"""/classification/llm: train, train/check, predict, response (the original's routes)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Query, status
+
+from binnr.api.deps import EngineDep, RegistryDep, SettingsDep, WarehouseDep, location_notes
+from binnr.api.schemas import TaskAccepted
+from binnr.api.schemas_classification import (
+    LlmResponse,
+    LlmTrainAccepted,
+    LlmTrainCheck,
+    LlmTrainRequest,
+    PredictRequest,
+)
+from binnr.jobs.records import JobRecord
+from binnr.services import llm as service
+from binnr.services.llm_predict import check_predict, respond
+
+router = APIRouter(prefix="/classification/llm", tags=["llm"])
+
+#: binnr job states in Cortex FINETUNE('DESCRIBE') words, as the original reported them.
+CORTEX_STATUS = {
+    "queued": "PENDING",
+    "running": "IN_PROGRESS",
+    "succeeded": "SUCCESS",
+    "failed": "ERROR",
+    "interrupted": "ERROR",
+    "cancelled": "CANCELLED",
+}
+
+
+@router.post(
+    "/train",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=LlmTrainAccepted,
+    operation_id="llm_train",
+)
+def train(
+    body: LlmTrainRequest, engine: EngineDep, warehouse: WarehouseDep, settings: SettingsDep
+) -> LlmTrainAccepted:
+    """Fine-tune a base model on ``source`` → ``target_column``; poll ``/train/check``."""
+    params = body.model_dump(exclude={"schema_", "warehouse", "role"})
+    params["schema"] = body.schema_
+    service.check_train(warehouse=warehouse, settings=settings, params=params)
+    params["model_name"] = service.model_name_for(body.training_table)
+    record = engine.submit(kind="llm.train", params=params)
+    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
+    return LlmTrainAccepted(
+        task_id=record.id, job_id=record.id, model_name=params["model_name"], notes=notes
+    )
+
+
+@router.get("/train/check", response_model=LlmTrainCheck, operation_id="llm_train_check")
+def train_check(job_id: str, engine: EngineDep) -> LlmTrainCheck:
+    """Fine-tuning status: the original's ``job_status`` and ``progress`` plus losses."""
+    return _check(engine.get(job_id))
+
+
+def _check(record: JobRecord) -> LlmTrainCheck:
+    progress = record.progress or {}
+    metrics = progress.get("metrics") or {}
+    fraction = 1.0 if record.state == "succeeded" else float(progress.get("percent") or 0) / 100
+    return LlmTrainCheck(
+        job_id=record.id,
+        job_status=CORTEX_STATUS[record.state],
+        progress=round(fraction, 4),
+        step=metrics.get("step"),
+        total_steps=metrics.get("total_steps"),
+        train_loss=metrics.get("train_loss"),
+        eval_loss=metrics.get("eval_loss"),
+        eta_seconds=progress.get("eta_seconds"),
+        model_name=record.params.get("model_name"),
+        error=record.error.model_dump() if record.error else None,
+    )
+
+
+@router.post(
+    "/predict",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=TaskAccepted,
+    operation_id="llm_predict",
+)
+def predict(
+    body: PredictRequest,
+    engine: EngineDep,
+    warehouse: WarehouseDep,
+    registry: RegistryDep,
+    settings: SettingsDep,
+) -> TaskAccepted:
+    """Classify a table into ``llm_<predict_table>_<yyyymmddHHMMSS>``."""
+    params = body.model_dump(exclude={"schema_", "warehouse", "role"})
+    params["schema"] = body.schema_
+    check_predict(warehouse=warehouse, registry=registry, settings=settings, params=params)
+    record = engine.submit(kind="llm.predict", params=params)
+    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
+    return TaskAccepted(task_id=record.id, notes=notes)
+
+
+@router.get("/response", response_model=LlmResponse, operation_id="llm_response")
+def response(
+    warehouse: WarehouseDep,
+    registry: RegistryDep,
+    settings: SettingsDep,
+    llm_prompt: str = Query(min_length=1, max_length=100_000),
+    model_name: str | None = None,
+    llm_role: Literal["system", "user", "assistant"] = "user",
+    llm_temperature: float = Query(default=0.1, ge=0, le=2),
+    llm_max_tokens: int = Query(default=100, ge=1, le=8192),
+    llm_top_p: float = Query(default=0, ge=0, le=1),
+) -> LlmResponse:
+    """A completion for a free prompt (the original's route; values are bound, not pasted)."""
+    params = {
+        "model_name": model_name,
+        "llm_prompt": llm_prompt,
+        "llm_role": llm_role,
+        "llm_temperature": llm_temperature,
+        "llm_max_tokens": llm_max_tokens,
+        "llm_top_p": llm_top_p,
+    }
+    return LlmResponse(
+        **respond(warehouse=warehouse, registry=registry, settings=settings, params=params)
+    )

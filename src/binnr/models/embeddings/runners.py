@@ -1,0 +1,178 @@
+"""Backends that run the pooled encoder on padded batches: OpenVINO, ONNX Runtime, PyTorch.
+
+A batch is ``{input name: int64 array (batch, tokens)}``; its result is the pooled, normalised
+``(batch, dim)`` float32 embeddings. ``session()`` opens a :class:`Session` for one ``embed``
+call: ``submit(batch, on_done)`` may return before the batch is done (OpenVINO keeps several
+batches in flight, one per CPU stream) and ``wait()`` returns when every ``on_done`` has run.
+Sessions are never shared between threads; compiled models and ONNX sessions are.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from binnr.models.embeddings.modeling import ModelSpec, pooled_module
+
+log = logging.getLogger(__name__)
+
+Batch = Mapping[str, np.ndarray]
+OnDone = Callable[[np.ndarray], None]
+
+
+class Session(Protocol):
+    """One caller's stream of batches."""
+
+    def submit(self, batch: Batch, on_done: OnDone) -> None:
+        """Run ``batch``; call ``on_done(embeddings)`` when it is done (maybe later)."""
+        ...
+
+    def wait(self) -> None:
+        """Return once every submitted batch's ``on_done`` has run."""
+        ...
+
+
+class Runner(Protocol):
+    """A loaded backend."""
+
+    backend: str
+    detail: str
+
+    def session(self) -> Session:
+        """A new session for one thread's sequence of batches."""
+        ...
+
+
+class SyncSession:
+    """A session around a plain function: ``submit`` computes before returning."""
+
+    def __init__(self, fn: Callable[[Batch], np.ndarray]) -> None:
+        self._fn = fn
+
+    def submit(self, batch: Batch, on_done: OnDone) -> None:
+        on_done(self._fn(batch))
+
+    def wait(self) -> None:
+        return None
+
+
+def run_one(runner: Runner, batch: Batch) -> np.ndarray:
+    """Embed one batch synchronously (for probes and checks)."""
+    results: list[np.ndarray] = []
+    session = runner.session()
+    session.submit(batch, results.append)
+    session.wait()
+    return results[0]
+
+
+def cpu_threads() -> int:
+    """The cores this process may run on (the container's share, not the host's)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+class OpenVINORunner:
+    """An IR compiled for the CPU in throughput mode over all cores.
+
+    Several batches run at once, one per CPU stream (OpenVINO sizes the streams; 2 on 2 cores):
+    on short texts that beats one batch across all cores by ~20% in CPU time per sentence.
+    The precision is OpenVINO's default for the CPU: bf16 where the CPU has native bf16
+    (AVX512-BF16/AMX), else fp32; bf16 keeps cosine ≥ 0.9999 to fp32 on MiniLM and runs
+    ~1.5x faster, so binnr does not force fp32.
+    """
+
+    backend = "openvino"
+
+    def __init__(self, xml: Path, *, threads: int) -> None:
+        import openvino as ov
+
+        config = {
+            "PERFORMANCE_HINT": "THROUGHPUT",
+            "INFERENCE_NUM_THREADS": threads,
+            "CACHE_DIR": str(xml.parent / "compiled"),  # reuses compiled kernels on next start
+        }
+        self._ov: Any = ov
+        self._compiled: Any = ov.Core().compile_model(str(xml), "CPU", config)
+        self._requests = max(
+            1, int(self._compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
+        )
+        precision = self._compiled.get_property("INFERENCE_PRECISION_HINT")
+        self.detail = (
+            f"openvino {ov.__version__.split('-')[0]}, {getattr(precision, 'get_type_name', str)()}"
+            f", {threads} threads, {self._requests} streams"
+        )
+
+    def session(self) -> Session:
+        return _OpenVINOSession(self._ov.AsyncInferQueue(self._compiled, self._requests))
+
+
+class _OpenVINOSession:
+    def __init__(self, queue: Any) -> None:
+        self._queue = queue
+        # the callback only copies the output out: anything heavier would hold a stream
+        queue.set_callback(
+            lambda request, on_done: on_done(np.array(request.get_output_tensor(0).data))
+        )
+
+    def submit(self, batch: Batch, on_done: OnDone) -> None:
+        self._queue.start_async(dict(batch), userdata=on_done)  # blocks while all are busy
+
+    def wait(self) -> None:
+        self._queue.wait_all()
+
+
+class OnnxRunner:
+    """An ONNX file in ONNX Runtime's CPU provider."""
+
+    backend = "onnx"
+
+    def __init__(self, path: Path, *, threads: int) -> None:
+        import onnxruntime as ort
+
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self._session: Any = ort.InferenceSession(
+            str(path), options, providers=["CPUExecutionProvider"]
+        )
+        self._names = [i.name for i in self._session.get_inputs()]
+        self.detail = f"onnxruntime {ort.__version__}, fp32, {threads} threads"
+
+    def session(self) -> Session:
+        def run(batch: Batch) -> np.ndarray:
+            out = self._session.run(None, {name: batch[name] for name in self._names})[0]
+            return np.asarray(out, dtype=np.float32)
+
+        return SyncSession(run)
+
+
+class TorchRunner:
+    """The pooled module in plain PyTorch (the slowest path; always available)."""
+
+    backend = "torch"
+
+    def __init__(self, spec: ModelSpec, *, input_names: tuple[str, ...]) -> None:
+        import torch
+
+        self._module = pooled_module(spec, input_names=input_names)
+        self._names = input_names
+        # torch's thread pool is process-wide and shared with training code: leave its size.
+        self.detail = f"torch {torch.__version__}, fp32, {torch.get_num_threads()} threads"
+
+    def session(self) -> Session:
+        import torch
+
+        def run(batch: Batch) -> np.ndarray:
+            with torch.inference_mode():
+                tensors = [torch.from_numpy(batch[name]) for name in self._names]
+                return self._module(*tensors).float().numpy()
+
+        return SyncSession(run)
