@@ -14,7 +14,13 @@ train_app = typer.Typer(help="Train a model (gbm, llm).", no_args_is_help=True)
 app.add_typer(train_app, name="train")
 
 #: Modules that add commands to :data:`app` (one per resource).
-COMMAND_MODULES = ("binnr.cli.data", "binnr.cli.models", "binnr.cli.worker")
+COMMAND_MODULES = (
+    "binnr.cli.data",
+    "binnr.cli.models",
+    "binnr.cli.cluster",
+    "binnr.cli.llm",
+    "binnr.cli.worker",
+)
 
 
 @app.command()
