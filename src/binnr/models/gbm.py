@@ -139,7 +139,7 @@ class TrainedGbm:
             "metrics": metrics.summary(self.info["report"]),
             "params": self.params.model_dump(),
             "labels": self.labels,
-            "label_map": dict(enumerate(self.labels)),
+            "label_map": {label: i for i, label in enumerate(self.labels)},
             "rows": self.info["rows"],
             "best_iteration": self.info["best_iteration"],
         }
@@ -196,12 +196,15 @@ def _clean(texts: Sequence[str | None]) -> list[str]:
 
 
 def _embeddings(texts: list[str], given: np.ndarray | None, embed: Embed | None) -> np.ndarray:
-    if given is None and embed is None:
+    if given is not None:
+        emb = np.asarray(given, dtype=np.float64)
+    elif embed is not None:
+        emb = np.asarray(embed(texts), dtype=np.float64)
+    else:
         raise ModelError(
             "features='text+embeddings' needs sentence embeddings.",
             hint="Pass embeddings=<array> or an embed=<callable> (see binnr.models.gbm).",
         )
-    emb = np.asarray(given if given is not None else embed(texts), dtype=np.float64)  # type: ignore[misc]
     if emb.ndim != 2 or emb.shape[0] != len(texts):
         raise ModelError(
             f"Embeddings have shape {emb.shape}; expected ({len(texts)}, dim).",

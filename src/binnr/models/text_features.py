@@ -153,6 +153,9 @@ class _Trie:
 
     def first_two(self, ids: np.ndarray, n: int) -> np.ndarray:
         """The node after two characters, from each of the first ``n`` positions."""
+        if self.width * self.width > _DENSE_LIMIT:  # huge alphabet: two ordinary steps
+            root = np.zeros(n, dtype=np.int32)
+            return self.step(self.step(root, ids[:n]), ids[1 : n + 1])
         if self._pairs is None:  # one lookup instead of two passes over the whole batch
             alphabet = np.arange(self.width, dtype=np.int32)
             first = self.step(np.zeros(self.width, dtype=np.int32), alphabet)
