@@ -1,0 +1,116 @@
+"""The original walkthrough on the Snowflake backend, over HTTP, through fakesnow's server.
+
+A real ``binnr serve`` subprocess gets ``SNOWFLAKE_CONFIG`` pointing at ``fakesnow.server()``
+(the real connector over HTTP, Arrow fetches) and runs upload → classification tables → GBM
+(local engine) train → predict → accuracy through the same routes as on DuckDB.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+import fakesnow
+import pytest
+
+from helpers import Server, prepare, start_server, upload, wait_job
+from snowflake_backend.conftest import FAKESNOW_CONFIG
+
+WORDS = {
+    "positive": ["great", "love", "happy", "fine"],
+    "negative": ["awful", "hate", "sad", "bad"],
+}
+
+
+def _csv(n: int) -> bytes:
+    rng = random.Random(3)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["ID", "Text", "Label"])
+    for i in range(n):
+        label = "positive" if i % 2 else "negative"
+        words = rng.sample(WORDS[label], 2) + rng.sample(["the", "day", "film", "it", "was"], 3)
+        writer.writerow([i, " ".join(words), "" if i % 9 == 0 else label])
+    return out.getvalue().encode()
+
+
+@pytest.fixture(scope="module")
+def sf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    try:
+        server = fakesnow.server()
+        kwargs = server.__enter__()
+    except Exception as exc:  # pragma: no cover - depends on the machine
+        pytest.skip(f"fakesnow.server() could not start: {exc}")
+    config = {
+        **FAKESNOW_CONFIG,
+        **kwargs,
+        "network_timeout": 30,
+        "binnr_write": "bind",
+        "schema": "WALK",
+    }
+    env = {"SNOWFLAKE_CONFIG": json.dumps(config)}
+    try:
+        with start_server(tmp_path_factory.mktemp("sf-home"), env) as srv:
+            yield srv
+    finally:
+        server.__exit__(None, None, None)
+
+
+def _run(srv: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    response = srv.client.post(path, json=body)
+    assert response.status_code == 202, response.text
+    job = wait_job(srv.client, response.json()["task_id"], 600)
+    assert job["status"] == "succeeded", (job, srv.log()[-3000:])
+    return dict(job["result"])
+
+
+def test_walkthrough_gbm_on_snowflake(sf_server: Server) -> None:
+    client = sf_server.client
+    assert client.get("/healthz").json()["warehouse"] == "snowflake"
+    loaded = upload(client, _csv(300), "reviews", filename="reviews.csv")
+    assert loaded["status"] == "succeeded" and loaded["result"]["rows_loaded"] == 300
+    body = {
+        "table_name": "reviews",
+        "source_columns": ["text"],
+        "target_column": "label",
+        "template": "Review: {text}",
+        "create_validation": True,
+        "validation_fraction": 0.2,
+    }
+    tables = prepare(client, body)
+    assert tables["status"] == "succeeded", tables
+    rows = {t["role"]: t["rows"] for t in tables["result"]["tables"]}
+    assert rows["predict"] == 34 and rows["train"] + rows["validation"] == 266
+    trained = _run(
+        sf_server,
+        "/classification/gbm/train",
+        {
+            "training_table": "reviews_source_target_train",
+            "validation_table": "reviews_source_target_validation",
+            "params": {"num_rounds": 30},
+        },
+    )
+    assert trained["metrics"]["accuracy"] >= 0.9
+    model = trained["model_name"]
+    result = _run(
+        sf_server,
+        "/classification/gbm/predict",
+        {"model_name": model, "predict_table": "reviews_source_target_validation"},
+    )
+    assert result["table"].startswith("GBM_RESULTS_REVIEWS_SOURCE_TARGET_VALIDATION_")
+    scored = client.get(
+        "/classification/gbm/accuracy",
+        params={"model_name": model, "results_table": result["table"]},
+    ).json()
+    assert scored["accuracy"] >= 0.9 and scored["n"] == rows["validation"]
+    page = client.get(f"/data/tables/{result['table']}", params={"limit": 3}).json()
+    assert page["columns"][-4:] == [
+        "predicted_target",
+        "predicted_label",
+        "probability",
+        "predictions",
+    ]
