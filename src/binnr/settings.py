@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     port: int = 8000
     url: str | None = None
 
+    embedding_provider: Literal["local", "cortex"] | None = None
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_backend: Literal["auto", "openvino", "onnx", "torch"] = "auto"
     embedding_batch_size: int = 64

@@ -18,7 +18,7 @@ import fakesnow
 import pytest
 
 from helpers import Server, prepare, start_server, upload, wait_job
-from snowflake_backend.conftest import FAKESNOW_CONFIG
+from snowflake_backend.conftest import FAKESNOW_CONFIG, register_cortex
 
 WORDS = {
     "positive": ["great", "love", "happy", "fine"],
@@ -53,6 +53,7 @@ def sf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         "schema": "WALK",
     }
     env = {"SNOWFLAKE_CONFIG": json.dumps(config)}
+    _register_cortex(kwargs)
     try:
         with start_server(tmp_path_factory.mktemp("sf-home"), env) as srv:
             yield srv
@@ -60,11 +61,23 @@ def sf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         server.__exit__(None, None, None)
 
 
+def _register_cortex(kwargs: dict[str, Any]) -> None:
+    """Cortex stand-ins in the fakesnow server's shared DuckDB (no model behind them)."""
+    import fakesnow.server
+    import snowflake.connector
+
+    conn = snowflake.connector.connect(**kwargs)
+    try:
+        register_cortex(conn.cursor(), fakesnow.server.shared_fs.duck_conn)
+    finally:
+        conn.close()
+
+
 def _run(srv: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
     response = srv.client.post(path, json=body)
     assert response.status_code == 202, response.text
     job = wait_job(srv.client, response.json()["task_id"], 600)
-    assert job["status"] == "succeeded", (job, srv.log()[-3000:])
+    assert job["status"] == "succeeded", (job["error"], srv.log()[-3000:])
     return dict(job["result"])
 
 
@@ -114,3 +127,23 @@ def test_walkthrough_gbm_on_snowflake(sf_server: Server) -> None:
         "probability",
         "predictions",
     ]
+
+
+def test_cluster_with_cortex_embeddings(sf_server: Server) -> None:
+    result = _run(
+        sf_server,
+        "/classification/embeddings/cluster",
+        {"input_table": "reviews_source_target", "n_components": 20},
+    )
+    assert result["embedding_model"] == "snowflake-arctic-embed-m"
+    assert result["texts_embedded"] > 0
+    names = {t["role"]: t["name"] for t in result["tables"]}
+    assert names["clustered"] == "EMBEDDINGS_CLUSTERED_REVIEWS_SOURCE_TARGET"
+    page = sf_server.client.get(f"/data/tables/{names['clustered']}", params={"limit": 5}).json()
+    assert page["total"] == 300
+    again = _run(
+        sf_server,
+        "/classification/embeddings/cluster",
+        {"input_table": "reviews_source_target", "n_components": 20},
+    )
+    assert again["texts_embedded"] == 0

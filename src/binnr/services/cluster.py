@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pyarrow as pa
 
 from binnr.errors import InvalidInput
 from binnr.jobs.registry import JobContext, job
+from binnr.models.cluster import hidden_split
+from binnr.services.cortex_embedder import embedder_for
 from binnr.services.embedding_cache import EmbeddingCache, text_key
 from binnr.services.labels import LabelMap, require_columns, resolve_labels
 from binnr.warehouse.base import Warehouse
@@ -40,9 +42,7 @@ def check_cluster(*, warehouse: Warehouse, params: dict[str, Any]) -> None:
 @job("embeddings.cluster")
 def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Write ``embeddings_<input>`` and ``embeddings_clustered_<input>``; evaluate on 10%."""
-    from binnr.models.cluster import cluster, hidden_split
-    from binnr.models.embeddings import get_embedder
-    from binnr.models.metrics import evaluate, summary
+    from binnr.models.cluster import cluster
 
     wh, progress = ctx.warehouse, ctx.progress
     check_cluster(warehouse=wh, params=params)
@@ -54,30 +54,26 @@ def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     table = wh.fetch_arrow(wh.render(_ROWS, t=ref))
     texts = [t or "" for t in table.column("source").to_pylist()]
     numbers = table.column("target").to_pylist()
-    model_name = params.get("embedding_model") or ctx.settings.embedding_model
-    cache = EmbeddingCache(model=model_name)
+    embedder = embedder_for(
+        settings=ctx.settings, warehouse=wh, near=ref, model=params.get("embedding_model")
+    )
+    cache = EmbeddingCache(model=embedder.name)
     cache.load(warehouse=wh, ref=wh.derived(ref, prefix="embeddings_"))
     progress.phase("embed", index=2, total=4)
-    embedder = get_embedder(ctx.settings, name=model_name)
     vectors = cache.embed(texts, embed=lambda batch: embedder.embed(batch, progress=progress))
     progress.phase("cluster", index=3, total=4)
     order = sorted(labels.numbers)
     index = {n: i for i, n in enumerate(order)}
     targets = np.array([index[int(n)] if n is not None else -1 for n in numbers], dtype=int)
     hidden = hidden_split(targets, fraction=0.1, seed=int(params.get("seed", 0)))
+    algorithm: Literal["pinned", "seed"] = params.get("algorithm") or "pinned"
     result = cluster(
         embeddings=vectors,
         targets=np.where(hidden, -1, targets),
         n_classes=len(order),
         number_of_iterations=int(params.get("number_of_iterations", 2)),
         n_components=params.get("n_components", 500),
-        algorithm=params.get("algorithm") or "pinned",
-    )
-    names = [labels.numbers[n] for n in order]
-    report = evaluate(
-        actual=[names[t] for t in targets[hidden]],
-        predicted=[names[p] for p in np.asarray(result.predicted)[hidden]],
-        labels=names,
+        algorithm=algorithm,
     )
     progress.phase("write", index=4, total=4)
     tables = _write(
@@ -86,7 +82,7 @@ def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         texts=texts,
         numbers=numbers,
         vectors=vectors,
-        model=model_name,
+        model=embedder.name,
         result=result,
         labels=labels,
         order=order,
@@ -95,10 +91,29 @@ def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         "tables": tables,
         "texts_embedded": cache.embedded,
         "texts_reused": cache.reused,
-        "embedding_model": model_name,
-        "algorithm": params.get("algorithm") or "pinned",
-        "evaluation": {"hidden_rows": int(hidden.sum()), **summary(report), "report": report},
+        "embedding_model": embedder.name,
+        "algorithm": algorithm,
+        "evaluation": _evaluation(labels, order, targets, result.predicted, hidden),
     }
+
+
+def _evaluation(
+    labels: LabelMap,
+    order: list[int],
+    targets: np.ndarray,
+    predicted: np.ndarray,
+    hidden: np.ndarray,
+) -> dict[str, Any]:
+    """Score the rows whose labels were hidden during clustering."""
+    from binnr.models.metrics import evaluate, summary
+
+    names = [labels.numbers[n] for n in order]
+    report = evaluate(
+        actual=[names[t] for t in targets[hidden]],
+        predicted=[names[p] for p in np.asarray(predicted)[hidden]],
+        labels=names,
+    )
+    return {"hidden_rows": int(hidden.sum()), **summary(report), "report": report}
 
 
 def _write(

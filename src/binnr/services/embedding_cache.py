@@ -8,6 +8,7 @@ is not there yet for the same embedding model.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -49,6 +50,8 @@ class EmbeddingCache:
                 batch.column("embedding").to_pylist(),
                 strict=True,
             ):
+                if isinstance(vec, str):  # JSON text where the warehouse has no list type
+                    vec = json.loads(vec)
                 if vec is not None:
                     self.vectors[key] = np.asarray(vec, dtype=np.float32)
 

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Iterable, Iterator
@@ -73,10 +74,15 @@ def create_table_sql(ref: TableRef, schema: pa.Schema) -> str:
 def write_batches(
     wh: SnowflakeWarehouse, ref: TableRef, batches: Iterable[pa.RecordBatch], *, schema: pa.Schema
 ) -> int:
-    """Create ``ref`` (replacing it) and append ``batches`` in chunks with ``write_pandas``."""
+    """Create ``ref`` (replacing it) and append ``batches`` in chunks with ``write_pandas``.
+
+    Nested columns (lists such as embeddings, structs) are stored as JSON text: neither the
+    bound-INSERT path nor ``write_pandas`` carries Arrow lists into Snowflake ARRAY columns.
+    """
     wh.execute(create_table_sql(ref, schema))
     rows = 0
     for chunk in _chunks(batches, schema):
+        chunk = _nested_as_json(chunk)
         _write_chunk(wh, ref, chunk)
         rows += chunk.num_rows
     return rows
@@ -94,6 +100,16 @@ def _chunks(batches: Iterable[pa.RecordBatch], schema: pa.Schema) -> Iterator[pa
             pending, size = [], 0
     if pending:
         yield pa.Table.from_batches(pending, schema=schema)
+
+
+def _nested_as_json(chunk: pa.Table) -> pa.Table:
+    for i, field in enumerate(chunk.schema):
+        if pa.types.is_nested(field.type):
+            values = [None if v is None else json.dumps(v) for v in chunk.column(i).to_pylist()]
+            chunk = chunk.set_column(
+                i, pa.field(field.name, pa.string()), pa.array(values, pa.string())
+            )
+    return chunk
 
 
 def _write_chunk(wh: SnowflakeWarehouse, ref: TableRef, chunk: pa.Table) -> None:
