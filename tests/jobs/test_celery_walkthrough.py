@@ -14,12 +14,11 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import fakesnow
 import pytest
 
 from helpers import Server, prepare, start_server, upload, wait_job
 from jobs.conftest import Workers
-from snowflake_backend.conftest import FAKESNOW_CONFIG
+from snowflake_backend.conftest import FAKESNOW_CONFIG, start_fakesnow_server
 
 pytestmark = pytest.mark.celery
 
@@ -41,7 +40,7 @@ def _csv(n: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def celery_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    fake = fakesnow.server()
+    fake = start_fakesnow_server()
     kwargs = fake.__enter__()
     home = tmp_path_factory.mktemp("celery-home")
     config = {

@@ -24,6 +24,10 @@ from binnr.warehouse.snowflake import SnowflakeWarehouse
 warnings.filterwarnings("ignore", category=DeprecationWarning, module="fakesnow")
 
 #: The SNOWFLAKE_CONFIG used against fakesnow (capabilities it lacks switched off).
+#: ``fakesnow.server()`` imports its own ``fakesnow.server`` submodule, which then shadows the
+#: function on the package; keep a reference taken before any test runs.
+start_fakesnow_server = fakesnow.server
+
 FAKESNOW_CONFIG: dict[str, Any] = {
     "user": "binnr",
     "password": "secret",
@@ -38,14 +42,23 @@ FAKESNOW_CONFIG: dict[str, Any] = {
 
 #: Stand-ins for the Cortex functions later issues call (deterministic, no model involved).
 CORTEX_MACROS = (
+    # COMPLETE(model, prompt) answers text; COMPLETE(model, messages, options) answers the JSON
+    # Cortex returns with options. The stand-in "classifies" by a word in the prompt.
     "CREATE OR REPLACE MACRO SNOWFLAKE.CORTEX.COMPLETE(model, prompt) AS "
-    "'stand-in ' || model || ': ' || left(CAST(prompt AS VARCHAR), 40)",
+    "'stand-in ' || model || ': ' || left(CAST(prompt AS VARCHAR), 40), "
+    "(model, messages, options) AS json_object('choices', json_array(json_object('messages', "
+    "CASE WHEN contains(lower(CAST(messages AS VARCHAR)), 'great') "
+    "OR contains(lower(CAST(messages AS VARCHAR)), 'love') THEN 'positive' ELSE 'negative' END)))",
     "CREATE OR REPLACE MACRO SNOWFLAKE.CORTEX.EMBED_TEXT_768(model, text) AS "
     "list_transform(range(768), i -> ((hash(CAST(text AS VARCHAR) || CAST(i AS VARCHAR)) "
     "% 2000)::DOUBLE / 1000.0) - 1.0)::FLOAT[768]",
-    "CREATE OR REPLACE MACRO SNOWFLAKE.CORTEX.FINETUNE(op, a := NULL, b := NULL, c := NULL, "
-    "d := NULL) AS CASE WHEN upper(op) = 'CREATE' THEN 'ft_' || md5(CAST(a AS VARCHAR)) "
-    'ELSE \'{"status": "SUCCESS"}\' END',
+    # FINETUNE('CREATE', name, base, train[, validation]) → a job id; FINETUNE('DESCRIBE', id)
+    # → a finished job's JSON.
+    "CREATE OR REPLACE MACRO SNOWFLAKE.CORTEX.FINETUNE(op, job) AS "
+    '\'{"status": "SUCCESS", "progress": 1.0, "training_result": '
+    '{"training_loss": 0.1, "validation_loss": 0.2}}\', '
+    "(op, name, base, train_q) AS 'ft_' || md5(name), "
+    "(op, name, base, train_q, val_q) AS 'ft_' || md5(name)",
 )
 
 

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import fakesnow
 import pyarrow as pa
 import pytest
 
@@ -21,7 +20,7 @@ from binnr.services.upload import upload_job
 from binnr.settings import Settings, SnowflakeConfig
 from binnr.warehouse.snowflake import SnowflakeWarehouse
 from helpers import start_server, upload, wait_job
-from snowflake_backend.conftest import FAKESNOW_CONFIG
+from snowflake_backend.conftest import FAKESNOW_CONFIG, start_fakesnow_server
 
 SPEC = {
     "table_name": "reviews",
@@ -35,11 +34,8 @@ CSV = "id,Text,Label\n" + "".join(f"{i},text {i},{'ab'[i % 2]}\n" for i in range
 
 @pytest.fixture(scope="module")
 def server_config() -> Iterator[dict[str, Any]]:
-    try:
-        server = fakesnow.server()
-        kwargs = server.__enter__()
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"fakesnow.server() could not start: {exc}")
+    server = start_fakesnow_server()
+    kwargs = server.__enter__()
     kwargs["network_timeout"] = 30
     # fakesnow's server cannot PUT to write_pandas' temporary stage: array-bound INSERTs instead
     yield {**FAKESNOW_CONFIG, **kwargs, "binnr_write": "bind"}

@@ -14,11 +14,10 @@ import random
 from collections.abc import Iterator
 from typing import Any
 
-import fakesnow
 import pytest
 
 from helpers import Server, prepare, start_server, upload, wait_job
-from snowflake_backend.conftest import FAKESNOW_CONFIG, register_cortex
+from snowflake_backend.conftest import FAKESNOW_CONFIG, register_cortex, start_fakesnow_server
 
 WORDS = {
     "positive": ["great", "love", "happy", "fine"],
@@ -40,11 +39,8 @@ def _csv(n: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def sf_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    try:
-        server = fakesnow.server()
-        kwargs = server.__enter__()
-    except Exception as exc:  # pragma: no cover - depends on the machine
-        pytest.skip(f"fakesnow.server() could not start: {exc}")
+    server = start_fakesnow_server()
+    kwargs = server.__enter__()
     config = {
         **FAKESNOW_CONFIG,
         **kwargs,
@@ -147,3 +143,37 @@ def test_cluster_with_cortex_embeddings(sf_server: Server) -> None:
         {"input_table": "reviews_source_target", "n_components": 20},
     )
     assert again["texts_embedded"] == 0
+
+
+def test_llm_with_cortex(sf_server: Server) -> None:
+    client = sf_server.client
+    body = {
+        "training_table": "reviews_source_target_train",
+        "validation_table": "reviews_source_target_validation",
+        "target_column": "label",
+    }
+    response = client.post("/classification/llm/train", json=body)
+    assert response.status_code == 202, response.text
+    accepted = response.json()
+    job = wait_job(client, accepted["task_id"], 120)
+    assert job["status"] == "succeeded", job["error"]
+    assert job["result"]["cortex_job_id"].startswith("ft_")
+    check = client.get("/classification/llm/train/check", params={"job_id": accepted["job_id"]})
+    assert check.json()["job_status"] == "SUCCESS" and check.json()["progress"] == 1.0
+    model = accepted["model_name"]
+    result = _run(
+        sf_server,
+        "/classification/llm/predict",
+        {"model_name": model, "predict_table": "reviews_source_target_validation"},
+    )
+    table = result["table"]
+    assert table.startswith("LLM_REVIEWS_SOURCE_TARGET_VALIDATION_")
+    page = client.get(f"/data/tables/{table}", params={"limit": 100}).json()
+    assert page["columns"][-3:] == ["llm_response", "predicted_label", "predicted_target"]
+    assert {r["predicted_label"] for r in page["rows"]} <= {"positive", "negative"}
+    scored = client.get(f"/models/{model}/accuracy", params={"results_table": table}).json()
+    assert scored["accuracy"] >= 0.9
+    answer = client.get(
+        "/classification/llm/response", params={"model_name": model, "llm_prompt": "I love it"}
+    ).json()
+    assert answer == {"model_name": model, "provider": "cortex", "response": "positive"}
