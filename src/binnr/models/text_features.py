@@ -20,6 +20,7 @@ Everything is stored as JSON (no pickle).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -37,58 +38,47 @@ WORD_RANGE = (1, 2)
 CHAR_RANGE = (2, 5)
 FORMAT = "binnr.selected_tfidf/2"
 _DENSE_LIMIT = 1 << 23  # transition-table entries before falling back to a sorted lookup
-_TABLE_SIZE = 0x3001  # every Unicode whitespace code point is below this
+_CODES = 0x110000  # every Unicode code point
+_PAD = 8  # spaces after a batch, so that trie steps never index past its end
 
 
 @lru_cache(maxsize=1)
-def _low_tables() -> tuple[np.ndarray, np.ndarray]:
-    """Whitespace and word-character (``\\w``) flags for code points below ``_TABLE_SIZE``."""
-    chars = [chr(c) for c in range(_TABLE_SIZE)]
-    space = np.array([c.isspace() for c in chars], dtype=bool)
-    word = np.array([c.isalnum() or c == "_" for c in chars], dtype=bool)
+def _char_classes() -> tuple[np.ndarray, np.ndarray]:
+    """Whitespace and word-character (``re``'s ``\\w``) flags for every code point."""
+    every = "".join(map(chr, range(_CODES)))
+    # one regex pass over all characters: exactly the classes sklearn's analysers use
+    flags = [
+        re.sub(pattern, lambda m: "\x00" * len(m.group()), every) for pattern in (r"\S+", r"\W+")
+    ]
+    space, word = (
+        np.frombuffer(f.encode("utf-32-le", errors="surrogatepass"), dtype=np.uint32) != 0
+        for f in flags
+    )
+    space[0] = False  # U+0000 itself is neither
     return space, word
-
-
-def _word_mask(cps: np.ndarray) -> np.ndarray:
-    """True where a code point matches ``re``'s ``\\w`` (what sklearn's token pattern uses)."""
-    _, low = _low_tables()
-    small = cps < _TABLE_SIZE
-    mask = np.zeros(len(cps), dtype=bool)
-    mask[small] = low[cps[small]]
-    if not small.all():
-        big = np.unique(cps[~small])
-        flags = np.array([chr(c).isalnum() for c in big.tolist()], dtype=bool)
-        mask[~small] = flags[np.searchsorted(big, cps[~small])]
-    return mask
 
 
 class _Batch:
     """A batch of lowercased texts as one code-point array: ``' ' doc0 ' ' doc1 ... ' '``.
 
-    Whitespace becomes a plain space (as sklearn's ``char_wb`` does). ``doc[p]`` is the row
-    of position ``p``; a separator belongs to the document after it, so an n-gram starting
-    with the padding space is counted for the right row.
+    ``doc[p]`` is the row of position ``p``: a separator belongs to the row after it, so an
+    n-gram that starts with the padding space is counted for the right row. ``word_counts`` is
+    ``len(text.split())`` per row.
     """
 
     def __init__(self, texts: Sequence[str]) -> None:
         lowered = [t.lower() for t in texts]
-        lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=len(lowered))
-        joined = " " + " ".join(lowered) + " "
-        raw = joined.encode("utf-32-le", errors="surrogatepass")
-        cps = np.frombuffer(raw, dtype=np.uint32).astype(np.int32)
-        space, _ = _low_tables()
-        small = cps < _TABLE_SIZE
-        is_space = np.zeros(len(cps), dtype=bool)
-        is_space[small] = space[cps[small]]
-        self.cps = np.where(is_space, np.int32(32), cps)
-        self.lengths = lengths
-        rows = np.arange(len(lowered), dtype=np.int32)
-        last = np.array([max(len(lowered) - 1, 0)], dtype=np.int32)
-        self.doc = np.concatenate([np.repeat(rows, lengths + 1), last])
         self.n_docs = len(lowered)
-        # words as str.split() sees them: a non-space after a space starts one
-        starts = (self.cps[1:] != 32) & (self.cps[:-1] == 32)
-        self.words = np.bincount(self.doc[1:][starts], minlength=self.n_docs)
+        self.lengths = np.fromiter(map(len, lowered), dtype=np.int64, count=self.n_docs)
+        joined = " " + " ".join(lowered) + " " * (1 + _PAD)
+        raw = joined.encode("utf-32-le", errors="surrogatepass")
+        self.cps = np.frombuffer(raw, dtype=np.uint32)
+        spans = self.lengths + 1
+        spans[-1] += 1 + _PAD
+        self.doc = np.repeat(np.arange(self.n_docs, dtype=np.int32), spans)
+        space = _char_classes()[0][self.cps]
+        starts = np.flatnonzero(space[:-1] & ~space[1:]) + 1
+        self.word_counts = np.bincount(np.take(self.doc, starts), minlength=self.n_docs)
 
 
 class _Trie:
@@ -101,10 +91,10 @@ class _Trie:
     def __init__(self, strings: Sequence[str]) -> None:
         alphabet = sorted({c for s in strings for c in s})
         self.width = len(alphabet) + 1
-        top = max((ord(c) for c in alphabet), default=0)
-        self._ids = np.zeros(top + 2, dtype=np.int32)
-        for i, c in enumerate(alphabet, start=1):
-            self._ids[ord(c)] = i
+        self._ids = np.zeros(_CODES, dtype=np.int32)
+        self._ids[[ord(c) for c in alphabet]] = np.arange(1, self.width, dtype=np.int32)
+        if " " in alphabet:  # every whitespace character reads as a space (sklearn's char_wb)
+            self._ids[_char_classes()[0]] = self._ids[ord(" ")]
         edges: dict[tuple[int, int], int] = {}
         ends: list[int] = []
         for s in strings:
@@ -137,9 +127,8 @@ class _Trie:
         self._keys, self._targets = keys[order], targets[order]
 
     def ids(self, cps: np.ndarray) -> np.ndarray:
-        """Alphabet ids of code points, padded with zeros so steps never overrun."""
-        ids = self._ids[np.minimum(cps, len(self._ids) - 1)]
-        return np.concatenate([ids, np.zeros(self.depth + 2, dtype=np.int32)])
+        """Alphabet ids of code points (0 for characters outside the alphabet)."""
+        return np.take(self._ids, cps)
 
     def step(self, nodes: np.ndarray, ids: np.ndarray) -> np.ndarray:
         """Follow one character from each node (``dead`` where there is no edge)."""
@@ -168,39 +157,40 @@ def _match_chars(trie: _Trie, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
     if trie.shortest < 2:  # char n-grams start at 2; an empty trie matches nothing
         return np.zeros(0, np.int32), np.zeros(0, np.int32)
     ids = trie.ids(batch.cps)
-    node = trie.first_two(ids, len(batch.cps))
-    pos = np.arange(len(batch.cps), dtype=np.int32)
+    node = trie.first_two(ids, len(ids) - _PAD)
+    pos: np.ndarray | None = None  # None: every position (saves a pass over the batch)
     hit_pos, hit_val = [], []
+    # np.compress / np.flatnonzero: several times faster than boolean indexing here
     for k in range(2, trie.depth + 1):
-        if k > 2:
-            node = trie.step(node, ids[pos + (k - 1)])
-        value = trie.value[node]
+        if pos is not None:  # from the third character on
+            node = trie.step(node, np.take(ids, pos + (k - 1)))
+        value = np.take(trie.value, node)
         hit = value >= 0
-        hit_pos.append(pos[hit])
-        hit_val.append(value[hit])
+        hit_pos.append(np.flatnonzero(hit) if pos is None else np.compress(hit, pos))
+        hit_val.append(np.compress(hit, value))
         keep = node < trie.n_inner  # leaves and dead ends cannot grow into a longer match
-        pos, node = pos[keep], node[keep]
-    return batch.doc[np.concatenate(hit_pos)], np.concatenate(hit_val)
+        pos = np.flatnonzero(keep) if pos is None else np.compress(keep, pos)
+        node = np.compress(keep, node)
+    return np.take(batch.doc, np.concatenate(hit_pos)), np.concatenate(hit_val)
 
 
 def _tokens(trie: _Trie, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
     """Token index (−1 if unknown) and row of every ``\\b\\w\\w+\\b`` token, in text order."""
-    word = _word_mask(batch.cps)  # the array starts and ends with a space
-    edge = word[1:] != word[:-1]
-    pos = np.arange(1, len(word), dtype=np.int32)[edge]
-    starts, lengths = pos[0::2], pos[1::2] - pos[0::2]
-    starts, lengths = starts[lengths >= 2], lengths[lengths >= 2]
+    word = np.take(_char_classes()[1], batch.cps)  # starts and ends with a space
+    edges = np.flatnonzero(word[1:] != word[:-1]) + 1
+    starts, lengths = edges[0::2], edges[1::2] - edges[0::2]
+    longer = lengths >= 2
+    starts, lengths = np.compress(longer, starts), np.compress(longer, lengths)
     found = np.full(len(starts), -1, dtype=np.int32)
-    ids = trie.ids(batch.cps)
     alive = np.arange(len(starts))
-    node = trie.step(np.zeros(len(alive), dtype=np.int32), ids[starts])
+    node = trie.step(np.zeros(len(starts), np.int32), trie.ids(np.take(batch.cps, starts)))
     for k in range(1, trie.depth + 1):
-        done = lengths[alive] == k
-        found[alive[done]] = trie.value[node[done]]
+        done = np.take(lengths, alive) == k
+        found[np.compress(done, alive)] = np.take(trie.value, np.compress(done, node))
         keep = ~done & (node < trie.n_inner)
-        alive, node = alive[keep], node[keep]
-        node = trie.step(node, ids[starts[alive] + k])
-    return found, batch.doc[starts]
+        alive, node = np.compress(keep, alive), np.compress(keep, node)
+        node = trie.step(node, trie.ids(np.take(batch.cps, np.take(starts, alive) + k)))
+    return found, np.take(batch.doc, starts)
 
 
 class SelectedTfidf:
@@ -290,7 +280,7 @@ class SelectedTfidf:
         repeated = counts.data > 1  # most n-grams occur once: take logs only where needed
         data[repeated] *= 1 + np.log(counts.data[repeated])
         ngrams = sp.csr_matrix((data, counts.indices, counts.indptr), shape=counts.shape)
-        lengths = np.column_stack([batch.lengths, batch.words]).astype(np.float32)
+        lengths = np.column_stack([batch.lengths, batch.word_counts]).astype(np.float32)
         return sp.hstack([ngrams, sp.csr_matrix(lengths)], format="csr", dtype=np.float32)
 
     def normalised(self, x: sp.csr_matrix) -> sp.csr_matrix:
