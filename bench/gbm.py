@@ -14,9 +14,15 @@ noisy on a shared machine; rows/cpu-s (rows per CPU second, all threads) is not.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import csv
+import io
 import os
+import socket
+import subprocess
+import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,7 @@ from typing import Any
 # 2-thread LightGBM (binnr's and the baseline's alike) many times slower on a shared machine
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
+import httpx
 import lightgbm as lgb
 import numpy as np
 import pandas as pd
@@ -139,7 +146,88 @@ def bench(name: str, args: argparse.Namespace) -> list[Result]:
         print(
             f"  {name:8s} {method:13s} f1={f1:.4f} acc={acc:.4f} train={train_s:.1f}s", flush=True
         )
+    if args.http == name:
+        out.append(run_http(name, split))
     return out
+
+
+@contextlib.contextmanager
+def _server(home: Path) -> Iterator[httpx.Client]:
+    """``binnr serve`` on a free port with its own ``BINNR_HOME``."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "BINNR_HOME": str(home)}
+    log = (home / "server.log").open("wb")
+    proc = subprocess.Popen(
+        ["binnr", "serve", "--port", str(port), "--log-level", "warning"],
+        env=env,
+        cwd=home,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=600)
+    try:
+        for _ in range(300):
+            with contextlib.suppress(httpx.HTTPError):
+                if client.get("/healthz").status_code == 200:
+                    break
+            time.sleep(0.2)
+        yield client
+    finally:
+        client.close()
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+def _job(client: httpx.Client, response: httpx.Response) -> dict[str, Any]:
+    response.raise_for_status()
+    task = response.json()["task_id"]
+    while True:
+        job: dict[str, Any] = client.get(f"/jobs/status/{task}").json()
+        if job["status"] in ("succeeded", "failed", "cancelled", "interrupted"):
+            if job["status"] != "succeeded":
+                raise RuntimeError(f"job {task}: {job['error']}")
+            return dict(job["result"])
+        time.sleep(0.1)
+
+
+def run_http(name: str, split: Sequence[list[str]]) -> Result:
+    """binnr's GBM end to end over HTTP: upload, classification tables, train, predict, score."""
+    x_tr, x_te, y_tr, y_te = split
+    with tempfile.TemporaryDirectory() as home, _server(Path(home)) as client:
+        for table, xs, ys in (("bench_train", x_tr, y_tr), ("bench_test", x_te, y_te)):
+            buf = io.StringIO()
+            csv.writer(buf).writerows([("text", "label"), *zip(xs, ys, strict=True)])
+            files = {"file": (f"{table}.csv", buf.getvalue().encode())}
+            _job(client, client.post("/data/upload", data={"table_name": table}, files=files))
+            body = {"table_name": table, "source_columns": ["text"], "target_column": "label"}
+            _job(client, client.post("/data/create/tables/classification", json=body))
+        model, train_s = timed(
+            lambda: _job(
+                client,
+                client.post(
+                    "/classification/gbm/train",
+                    json={"training_table": "bench_train_source_target_train"},
+                ),
+            )["model_name"]
+        )
+        body = {"model_name": model, "predict_table": "bench_test_source_target"}
+        out, predict_s = timed(
+            lambda: _job(client, client.post("/classification/gbm/predict", json=body))
+        )
+        scored = client.get(f"/models/{model}/accuracy", params={"results_table": out["table"]})
+        figures = scored.json()
+    rows_s = len(x_te) / predict_s
+    print(
+        f"  {name:8s} {'binnr_http':13s} f1={figures['macro_f1']:.4f} "
+        f"acc={figures['accuracy']:.4f} train={train_s:.1f}s (job, over HTTP)",
+        flush=True,
+    )
+    return Result(
+        name, "binnr_http", figures["macro_f1"], figures["accuracy"], train_s, rows_s, 0.0
+    )
 
 
 def report(results: list[Result]) -> None:
@@ -174,6 +262,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=None, help="rows per dataset (quick run)")
     parser.add_argument("--features", choices=["text", "text+embeddings"], default="text")
     parser.add_argument("--predict-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--http",
+        choices=[*DATASETS, "none"],
+        default="tweets",
+        help="dataset also run end to end over HTTP (predict rows/s there "
+        "include the job's table I/O)",
+    )
     args = parser.parse_args()
     if not DATA.is_dir():
         raise SystemExit(f"{DATA} not found: the benchmark needs ../shared/data")
