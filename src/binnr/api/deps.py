@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
+from binnr.api.schemas import Location, TaskAccepted
 from binnr.jobs.engine import JobEngine
+from binnr.jobs.records import JobRecord
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
 
@@ -41,6 +43,12 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 EngineDep = Annotated[JobEngine, Depends(_engine)]
 WarehouseDep = Annotated[Warehouse, Depends(_warehouse)]
 RegistryDep = Annotated["ModelRegistry", Depends(_registry)]
+
+
+def accepted(record: JobRecord, warehouse: Warehouse, body: Location) -> TaskAccepted:
+    """The ``202`` answer for a queued job, with the location note when one applies."""
+    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
+    return TaskAccepted(task_id=record.id, notes=notes)
 
 
 def location_notes(

@@ -20,6 +20,12 @@ class Location(BaseModel):
     warehouse: str | None = None
     role: str | None = None
 
+    def job_params(self) -> dict[str, Any]:
+        """The body as JSON job parameters: ``database``/``schema`` kept, warehouse/role not."""
+        data = self.model_dump(exclude={"schema_", "warehouse", "role"})
+        data["schema"] = self.schema_
+        return data
+
 
 class ClassificationTablesRequest(ClassificationSpec, Location):
     """Body of ``POST /data/create/tables/classification``."""

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request, status
 
-from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, location_notes
+from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, accepted, location_notes
 from binnr.api.schemas import ClassificationTablesRequest, TaskAccepted
 from binnr.api.upload_stream import stream_upload
 from binnr.errors import InvalidInput
@@ -98,5 +98,4 @@ def create_classification_tables(
     )
     params = {"spec": spec, "database": body.database, "schema": body.schema_}
     record = engine.submit(kind="classification_tables", params=params)
-    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
-    return TaskAccepted(task_id=record.id, notes=notes)
+    return accepted(record, warehouse, body)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from binnr.api.deps import EngineDep, WarehouseDep, location_notes
+from binnr.api.deps import EngineDep, WarehouseDep, accepted
 from binnr.api.schemas import TaskAccepted
 from binnr.api.schemas_classification import ClusterRequest
 from binnr.services.cluster import check_cluster
@@ -20,9 +20,7 @@ router = APIRouter(prefix="/classification/embeddings", tags=["embeddings"])
 )
 def cluster(body: ClusterRequest, engine: EngineDep, warehouse: WarehouseDep) -> TaskAccepted:
     """Embed ``source``, cluster seeded by the labelled classes, label the unlabelled rows."""
-    params = body.model_dump(exclude={"schema_", "warehouse", "role"})
-    params["schema"] = body.schema_
+    params = body.job_params()
     check_cluster(warehouse=warehouse, params=params)
     record = engine.submit(kind="embeddings.cluster", params=params)
-    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
-    return TaskAccepted(task_id=record.id, notes=notes)
+    return accepted(record, warehouse, body)

@@ -6,19 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from binnr.api.deps import EngineDep, RegistryDep, WarehouseDep, location_notes
+from binnr.api.deps import EngineDep, RegistryDep, WarehouseDep, accepted
 from binnr.api.schemas import TaskAccepted
 from binnr.api.schemas_classification import GbmTrainRequest, PredictRequest
 from binnr.services import gbm as service
 from binnr.services.scoring import model_evaluation
 
 router = APIRouter(prefix="/classification/gbm", tags=["gbm"])
-
-
-def _params(body: GbmTrainRequest | PredictRequest) -> dict[str, Any]:
-    data = body.model_dump(exclude={"schema_", "warehouse", "role"})
-    data["schema"] = body.schema_
-    return data
 
 
 @router.post(
@@ -29,11 +23,10 @@ def _params(body: GbmTrainRequest | PredictRequest) -> dict[str, Any]:
 )
 def train(body: GbmTrainRequest, engine: EngineDep, warehouse: WarehouseDep) -> TaskAccepted:
     """Train binnr's text GBM on a ``*_train`` table; the result names the model."""
-    params = _params(body)
+    params = body.job_params()
     service.check_train(warehouse=warehouse, params=params)
     record = engine.submit(kind="gbm.train", params=params)
-    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
-    return TaskAccepted(task_id=record.id, notes=notes)
+    return accepted(record, warehouse, body)
 
 
 @router.post(
@@ -46,11 +39,10 @@ def predict(
     body: PredictRequest, engine: EngineDep, warehouse: WarehouseDep, registry: RegistryDep
 ) -> TaskAccepted:
     """Predict a table into ``gbm_results_<table>_<yyyymmddHHMMSS>``."""
-    params = _params(body)
+    params = body.job_params()
     service.check_predict(warehouse=warehouse, registry=registry, params=params)
     record = engine.submit(kind="gbm.predict", params=params)
-    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
-    return TaskAccepted(task_id=record.id, notes=notes)
+    return accepted(record, warehouse, body)
 
 
 @router.get("/info", operation_id="gbm_info")

@@ -6,7 +6,14 @@ from typing import Literal
 
 from fastapi import APIRouter, Query, status
 
-from binnr.api.deps import EngineDep, RegistryDep, SettingsDep, WarehouseDep, location_notes
+from binnr.api.deps import (
+    EngineDep,
+    RegistryDep,
+    SettingsDep,
+    WarehouseDep,
+    accepted,
+    location_notes,
+)
 from binnr.api.schemas import TaskAccepted
 from binnr.api.schemas_classification import (
     LlmResponse,
@@ -42,8 +49,7 @@ def train(
     body: LlmTrainRequest, engine: EngineDep, warehouse: WarehouseDep, settings: SettingsDep
 ) -> LlmTrainAccepted:
     """Fine-tune a base model on ``source`` → ``target_column``; poll ``/train/check``."""
-    params = body.model_dump(exclude={"schema_", "warehouse", "role"})
-    params["schema"] = body.schema_
+    params = body.job_params()
     service.check_train(warehouse=warehouse, settings=settings, params=params)
     params["model_name"] = service.model_name_for(body.training_table)
     record = engine.submit(kind="llm.train", params=params)
@@ -91,12 +97,10 @@ def predict(
     settings: SettingsDep,
 ) -> TaskAccepted:
     """Classify a table into ``llm_<predict_table>_<yyyymmddHHMMSS>``."""
-    params = body.model_dump(exclude={"schema_", "warehouse", "role"})
-    params["schema"] = body.schema_
+    params = body.job_params()
     check_predict(warehouse=warehouse, registry=registry, settings=settings, params=params)
     record = engine.submit(kind="llm.predict", params=params)
-    notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
-    return TaskAccepted(task_id=record.id, notes=notes)
+    return accepted(record, warehouse, body)
 
 
 @router.get("/response", response_model=LlmResponse, operation_id="llm_response")
