@@ -134,8 +134,9 @@ def _seeded_kmeans(
 
     present = np.unique(t[t >= 0])
     seeds = np.stack([z[t == c].mean(axis=0) for c in present])
-    km = KMeans(n_clusters=len(present), init=seeds, n_init=1, max_iter=iterations,
-                random_state=seed).fit(z)  # fmt: skip
+    km = KMeans(
+        n_clusters=len(present), init=seeds, n_init=1, max_iter=iterations, random_state=seed
+    ).fit(z)
     cluster_id = km.labels_.astype(np.int64)
     centroids = km.cluster_centers_
     sims = similarity(z, centroids[cluster_id])
@@ -213,13 +214,17 @@ def _validated(
     checks: list[tuple[Callable[[], bool], str]] = [
         (lambda: x.ndim != 2 or x.shape[1] < 1, "embeddings must be a 2-D array (rows x dims)."),
         (lambda: t.ndim != 1 or t.shape[0] != x.shape[0], "targets need one entry per row."),
-        (lambda: not isinstance(n_classes, int | np.integer) or n_classes < 1,
-         "n_classes must be at least 1."),
+        (
+            lambda: not isinstance(n_classes, int | np.integer) or n_classes < 1,
+            "n_classes must be at least 1.",
+        ),
         (lambda: int(iterations) < 1, "number_of_iterations must be at least 1."),
-        (lambda: n_components is not None and int(n_components) < 1,
-         "n_components must be at least 1 (or None for no PCA)."),
+        (
+            lambda: n_components is not None and int(n_components) < 1,
+            "n_components must be at least 1 (or None for no PCA).",
+        ),
         (lambda: algorithm not in ALGORITHMS, f"algorithm must be one of {', '.join(ALGORITHMS)}."),
-    ]  # fmt: skip
+    ]
     for failed, message in checks:  # in order: later checks rely on earlier ones
         if failed():
             raise InvalidInput(message, hint=_HINT)

@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,8 +31,9 @@ ONNX_FILE = "model.onnx"
 _EXAMPLE = ["An example sentence to trace the graph.", "Short one."]
 
 
-def model_key(spec: ModelSpec, *, backend: str, library_version: str) -> str:
-    """A folder name that changes whenever the model files, backend or recipe change."""
+def model_key(spec: ModelSpec, *, name: str, backend: str, library_version: str) -> str:
+    """A folder name (readable ``name`` slug + digest) that changes with the model files,
+    backend, library version or recipe."""
     digest = hashlib.sha256(f"{RECIPE}|{backend}|{library_version}|{spec}".encode())
     for path in sorted(spec.folder.rglob("*")):
         if path.is_file() and path.suffix in {".json", ".safetensors", ".bin", ".txt", ".model"}:
@@ -39,8 +41,7 @@ def model_key(spec: ModelSpec, *, backend: str, library_version: str) -> str:
             digest.update(
                 f"{path.relative_to(spec.folder)}|{stat.st_size}|{stat.st_mtime_ns}".encode()
             )
-    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", spec.folder.name if spec.folder.name != "model"
-                  else spec.folder.parent.name)[:60]  # fmt: skip
+    slug = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-.")[:60] or "model"
     return f"{slug}-{backend}-{digest.hexdigest()[:16]}"
 
 
@@ -82,7 +83,8 @@ def export_openvino(
     import torch
 
     module = pooled_module(spec, input_names=input_names)
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tracer warnings about shape-dependent branches
         model = ov.convert_model(module, example_input=example_inputs(tokenizer, input_names))
     for port, name in zip(model.inputs, input_names, strict=True):
         port.get_tensor().set_names({name})
@@ -105,7 +107,8 @@ def export_onnx(
         )
     module = pooled_module(spec, input_names=input_names)
     axes = {name: {0: "batch", 1: "tokens"} for name in input_names}
-    with torch.inference_mode():
+    with torch.inference_mode(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
         torch.onnx.export(
             module,
             example_inputs(tokenizer, input_names),

@@ -88,8 +88,10 @@ class LocalEmbedder:
             for start in range(0, n, self.batch_size):
                 progress.check_cancelled()
                 rows = order[start : start + self.batch_size]
-                session.submit(pad_batch(self.loaded.tokens, [ids[i] for i in rows]),
-                               partial(out.__setitem__, rows))  # fmt: skip
+                session.submit(
+                    pad_batch(self.loaded.tokens, [ids[i] for i in rows]),
+                    partial(out.__setitem__, rows),
+                )
                 done = min(start + self.batch_size, n)
                 progress.update(done=done, total=n, message=f"embedded {done}/{n}")
         finally:
@@ -128,7 +130,7 @@ def _load(name: str, folder: Path, *, backend: Backend, cache_dir: Path) -> Load
     failures: list[str] = []
     for candidate in candidates:
         try:
-            runner, path, built = _runner(candidate, spec, tokens, cache_dir=cache_dir)
+            runner, path, built = _runner(candidate, spec, tokens, name=name, cache_dir=cache_dir)
         except Exception as exc:
             if backend != "auto":
                 raise _as_binnr(exc, candidate) from exc
@@ -145,7 +147,7 @@ def _load(name: str, folder: Path, *, backend: Backend, cache_dir: Path) -> Load
 
 
 def _runner(
-    backend: Backend, spec: ModelSpec, tokens: Tokens, *, cache_dir: Path
+    backend: Backend, spec: ModelSpec, tokens: Tokens, *, name: str, cache_dir: Path
 ) -> tuple[Runner, Path | None, bool]:
     """A runner for ``backend``, exporting (and verifying) its graph on first use."""
     if backend == "torch":
@@ -157,7 +159,7 @@ def _runner(
         export_graph(spec, tokenizer=tokens.tokenizer, input_names=tokens.input_names, out=out)
         _verify(make(out / filename, threads=threads), spec, tokens)
 
-    folder = cache_dir / model_key(spec, backend=backend, library_version=version)
+    folder = cache_dir / model_key(spec, name=name, backend=backend, library_version=version)
     path, built = cached_export(folder, filename=filename, build=build)
     return make(path, threads=threads), path, built
 

@@ -98,34 +98,53 @@ class OpenVINORunner:
             "INFERENCE_NUM_THREADS": threads,
             "CACHE_DIR": str(xml.parent / "compiled"),  # reuses compiled kernels on next start
         }
-        self._ov: Any = ov
         self._compiled: Any = ov.Core().compile_model(str(xml), "CPU", config)
         self._requests = max(
             1, int(self._compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
         )
-        precision = self._compiled.get_property("INFERENCE_PRECISION_HINT")
+        hint = self._compiled.get_property("INFERENCE_PRECISION_HINT")
+        precision = hint.get_type_name() if hasattr(hint, "get_type_name") else str(hint)
+        version = ov.__version__.split("-")[0]
         self.detail = (
-            f"openvino {ov.__version__.split('-')[0]}, {getattr(precision, 'get_type_name', str)()}"
-            f", {threads} threads, {self._requests} streams"
+            f"openvino {version}, {precision}, {threads} threads, {self._requests} streams"
         )
 
     def session(self) -> Session:
-        return _OpenVINOSession(self._ov.AsyncInferQueue(self._compiled, self._requests))
+        return _OpenVINOSession(
+            [self._compiled.create_infer_request() for _ in range(self._requests)]
+        )
 
 
 class _OpenVINOSession:
-    def __init__(self, queue: Any) -> None:
-        self._queue = queue
-        # the callback only copies the output out: anything heavier would hold a stream
-        queue.set_callback(
-            lambda request, on_done: on_done(np.array(request.get_output_tensor(0).data))
-        )
+    """Round-robin over infer requests, collecting each one's output before reusing it.
+
+    No Python callback is registered with OpenVINO on purpose: a callback runs on an OpenVINO
+    stream thread that must take the GIL, and a compiled model freed while such a thread is
+    still finishing deadlocks (its destructor joins the thread while holding the GIL).
+    """
+
+    def __init__(self, requests: list[Any]) -> None:
+        self._requests = requests
+        self._pending: list[OnDone | None] = [None] * len(requests)
+        self._next = 0
 
     def submit(self, batch: Batch, on_done: OnDone) -> None:
-        self._queue.start_async(dict(batch), userdata=on_done)  # blocks while all are busy
+        slot = self._next
+        self._next = (slot + 1) % len(self._requests)
+        self._collect(slot)
+        self._requests[slot].start_async(dict(batch))  # copies the inputs
+        self._pending[slot] = on_done
 
     def wait(self) -> None:
-        self._queue.wait_all()
+        for offset in range(len(self._requests)):  # oldest first
+            self._collect((self._next + offset) % len(self._requests))
+
+    def _collect(self, slot: int) -> None:
+        on_done, self._pending[slot] = self._pending[slot], None
+        if on_done is not None:
+            request = self._requests[slot]
+            request.wait()  # releases the GIL while the batch runs
+            on_done(np.array(request.get_output_tensor(0).data, dtype=np.float32, copy=True))
 
 
 class OnnxRunner:

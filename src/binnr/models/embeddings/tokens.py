@@ -55,10 +55,13 @@ def tokenize(
         chunk = list(texts[start : start + _CHUNK])
         ids.extend(
             tokens.tokenizer(
-                chunk, truncation=True, max_length=tokens.max_length, return_attention_mask=False,
+                chunk,
+                truncation=True,
+                max_length=tokens.max_length,
+                return_attention_mask=False,
                 return_token_type_ids=False,
             )["input_ids"]
-        )  # fmt: skip
+        )
     return ids
 
 
