@@ -148,7 +148,7 @@ def wait_job(client: httpx.Client, task_id: str, timeout: float = 120.0) -> dict
     deadline = time.monotonic() + timeout
     delay = 0.05
     while True:
-        response = client.get(f"/jobs/status/{task_id}")
+        response = _get_retrying(client, f"/jobs/status/{task_id}")
         response.raise_for_status()
         job: dict[str, Any] = response.json()
         if job["status"] in FINAL_STATES:
@@ -157,6 +157,18 @@ def wait_job(client: httpx.Client, task_id: str, timeout: float = 120.0) -> dict
             raise TimeoutError(f"job {task_id} still {job['status']} after {timeout}s: {job}")
         time.sleep(delay)
         delay = min(delay * 1.5, 0.5)
+
+
+def _get_retrying(client: httpx.Client, path: str, attempts: int = 5) -> httpx.Response:
+    """A GET that survives a keep-alive connection the busy server closed under it."""
+    for attempt in range(attempts):
+        try:
+            return client.get(path)
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.ConnectError):
+            if attempt == attempts - 1:
+                raise
+            time.sleep(0.5)
+    raise AssertionError("unreachable")
 
 
 def submit_upload(

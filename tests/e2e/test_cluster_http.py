@@ -39,9 +39,7 @@ def _slice(path: Path, rows: int) -> bytes:
 @pytest.fixture(scope="module")
 def cluster_server(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Server]:
     data = _slice(shared_data / "tweet_sentiment_extraction_train.csv", 2000)
-    with start_server(
-        tmp_path_factory.mktemp("cluster-home"), {"BINNR_EMBEDDING_BACKEND": "torch"}
-    ) as srv:
+    with start_server(tmp_path_factory.mktemp("cluster-home")) as srv:
         assert upload(srv.client, data, "tweets")["status"] == "succeeded"
         sql(srv.client, "UPDATE tweets SET sentiment = NULL WHERE hash(textid) % 100 < 20")
         body = {"table_name": "tweets", "source_columns": ["text"], "target_column": "sentiment"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import typer
@@ -27,17 +27,29 @@ class Client:
         self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.http.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            err_console.print(f"[red]Cannot reach binnr at {self.http.base_url}: {exc}[/red]")
-            err_console.print("Start it with `binnr serve` or pass --url.")
-            raise typer.Exit(2) from exc
+        # GETs are retried: a server busy with a CPU-heavy job may close an idle keep-alive
+        # connection just as the next poll reuses it.
+        attempts = 4 if method == "GET" else 1
+        for attempt in range(attempts):
+            try:
+                response = self.http.request(method, path, **kwargs)
+                break
+            except (httpx.ReadError, httpx.RemoteProtocolError) as exc:
+                if attempt == attempts - 1:
+                    self._unreachable(exc)
+                time.sleep(0.5)
+            except httpx.HTTPError as exc:
+                self._unreachable(exc)
         if response.status_code >= 400:
             _fail(response)
         if "application/json" in response.headers.get("content-type", ""):
             return response.json()
         return response.content
+
+    def _unreachable(self, exc: Exception) -> NoReturn:
+        err_console.print(f"[red]Cannot reach binnr at {self.http.base_url}: {exc}[/red]")
+        err_console.print("Start it with `binnr serve` or pass --url.")
+        raise typer.Exit(2) from exc
 
     def upload(self, path: Path, fields: dict[str, str]) -> Any:
         with path.open("rb") as fh:
