@@ -45,11 +45,12 @@ _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 class FinetuneOptions(BaseModel):
-    """Fine-tuning knobs. ``max_steps`` wins over ``epochs`` when set."""
+    """Fine-tuning knobs. ``max_steps`` (default 200, CPU-sized) wins over ``epochs``; set it to
+    None to train ``epochs`` passes over the data. ``seed`` makes runs repeatable."""
 
     epochs: float = Field(default=1.0, gt=0, le=100)
     max_steps: int | None = Field(default=200, ge=1, le=100_000)
-    learning_rate: float = Field(default=5e-4, gt=0, le=1.0)
+    learning_rate: float = Field(default=1e-3, gt=0, le=1.0)
     lora_r: int = Field(default=8, ge=1, le=256)
     lora_alpha: int | None = Field(default=None, ge=1, description="Default: 2 * lora_r.")
     lora_dropout: float = Field(default=0.0, ge=0, lt=1)
@@ -67,7 +68,11 @@ class FinetuneOptions(BaseModel):
 
 @dataclass(frozen=True)
 class Classification:
-    """One row's answer: ``label`` is in the label set or None; ``error`` says why not."""
+    """One row's answer: ``label`` is in the label set or None; ``error`` says why not.
+
+    ``scores`` (local provider only): each label's total log-probability; a softmax over them
+    gives the label probabilities.
+    """
 
     response: str
     label: str | None

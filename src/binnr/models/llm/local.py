@@ -238,9 +238,8 @@ def _encode(
 
 
 def _classification(totals: torch.Tensor, labels: Sequence[str]) -> Classification:
-    probs = torch.softmax(totals, dim=0)
     best = int(torch.argmax(totals))
-    scores = {label: round(float(p), 4) for label, p in zip(labels, probs, strict=True)}
+    scores = {label: round(float(t), 4) for label, t in zip(labels, totals, strict=True)}
     return Classification(response=labels[best], label=labels[best], scores=scores)
 
 

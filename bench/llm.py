@@ -1,0 +1,223 @@
+"""Benchmark: zero-shot SmolLM2, LoRA-tuned SmolLM2 and a classic baseline on tweet sentiment.
+
+Run: ``python bench/llm.py [--steps 200] [--train 2000] [--test 500]``. Uses a stratified
+slice (seed 0) of ../shared/data/tweet_sentiment_extraction_train.csv, the ``text`` column as
+the prompt and ``sentiment`` as the label. The base model's HF folder is cached under
+``--home`` (default: BINNR_HOME or binnr-data).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+import pandas as pd
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.model_selection import train_test_split
+
+from binnr.models.llm import FinetuneOptions
+from binnr.models.llm.local import LocalProvider
+from binnr.settings import Settings
+
+DATA = Path(__file__).resolve().parents[2] / "shared/data/tweet_sentiment_extraction_train.csv"
+Row = dict[str, Any]
+
+
+def load(path: Path, n_train: int, n_test: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Stratified train/test slices (seed 0) and 64 validation rows from neither."""
+    frame = pd.read_csv(path).dropna(subset=["text", "sentiment"])
+    frame["text"] = frame["text"].astype(str).str.strip()
+    train, test = train_test_split(
+        frame, train_size=n_train, test_size=n_test, stratify=frame["sentiment"], random_state=0
+    )
+    rest = frame.drop(index=[*train.index, *test.index])
+    return train, test, rest.sample(n=64, random_state=0)
+
+
+def score(name: str, actual: Sequence[str], predicted: Sequence[str | None], **extra: Any) -> Row:
+    pred = [p if p is not None else "<none>" for p in predicted]
+    return {
+        "method": name,
+        "macro_f1": f1_score(actual, pred, average="macro"),
+        "accuracy": accuracy_score(actual, pred),
+        **extra,
+    }
+
+
+def baselines(train: pd.DataFrame, test: pd.DataFrame) -> list[Row]:
+    """binnr's GBM (when the module exists) and TF-IDF + logistic regression."""
+    rows = []
+    for name, fit in _baseline_fits():
+        started = time.monotonic()
+        predict = fit(list(train["text"]), list(train["sentiment"]))
+        train_s = time.monotonic() - started
+        started = time.monotonic()
+        predicted = predict(list(test["text"]))
+        rate = len(test) / (time.monotonic() - started)
+        rows.append(
+            score(name, list(test["sentiment"]), predicted, train_s=train_s, rows_per_s=rate)
+        )
+    return rows
+
+
+Fit = Callable[[list[str], list[str]], Callable[[list[str]], list[str]]]
+
+
+def _baseline_fits() -> list[tuple[str, Fit]]:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    def fit_tfidf(texts: list[str], labels: list[str]) -> Callable[[list[str]], list[str]]:
+        pipe = make_pipeline(
+            TfidfVectorizer(ngram_range=(1, 2), min_df=1, sublinear_tf=True),
+            LogisticRegression(max_iter=2000, C=4.0),
+        )
+        pipe.fit(texts, labels)
+        return lambda rows: [str(x) for x in pipe.predict(rows)]
+
+    fits: list[tuple[str, Fit]] = [("TF-IDF + LogisticRegression", fit_tfidf)]
+    try:
+        from binnr.models import gbm
+    except ImportError:
+        return fits
+
+    def fit_gbm(texts: list[str], labels: list[str]) -> Callable[[list[str]], list[str]]:
+        model = gbm.train(texts=texts, labels=labels, params=gbm.GbmParams())
+        return lambda rows: [str(x) for x in model.predict(texts=rows)]
+
+    return [("binnr GBM (default params)", fit_gbm), *fits]
+
+
+class Printer:
+    """Progress to stderr every ``every`` steps, so a long run shows it is alive."""
+
+    def __init__(self, every: int = 20) -> None:
+        self.every, self.started = every, time.monotonic()
+
+    def phase(self, name: str, *, index: int, total: int) -> None:
+        return None
+
+    def update(
+        self, *, done: Any = None, total: Any = None, message: Any = None, metrics: Any = None
+    ) -> None:
+        step = (metrics or {}).get("step")
+        if step and (step % self.every == 0 or step == total):
+            loss = metrics["train_loss"]
+            elapsed = time.monotonic() - self.started
+            print(f"  step {step}/{total} loss {loss:.3f} ({elapsed:.0f}s)", file=sys.stderr)
+
+    def check_cancelled(self) -> None:
+        return None
+
+
+def llm_rows(
+    args: argparse.Namespace, train: pd.DataFrame, test: pd.DataFrame, valid: pd.DataFrame
+) -> list[Row]:
+    settings = Settings(home=Path(args.home))
+    labels = sorted(train["sentiment"].unique())
+    prompts, actual = list(test["text"]), list(test["sentiment"])
+    provider = LocalProvider(settings=settings, threads=args.threads)
+    rows = []
+    if not args.skip_zero_shot:
+        started = time.monotonic()
+        zero = provider.classify(model_dir_or_name=None, prompts=prompts, labels=labels)
+        rate = len(prompts) / (time.monotonic() - started)
+        rows.append(
+            score(
+                "SmolLM2-135M zero-shot",
+                actual,
+                [r.label for r in zero],
+                train_s=0.0,
+                rows_per_s=rate,
+            )
+        )
+    options = FinetuneOptions(
+        max_steps=args.steps,
+        batch_size=args.batch,
+        learning_rate=args.lr,
+        lora_r=args.r,
+        prompt_style=args.style,
+    )
+    pairs = list(zip(train["text"], train["sentiment"], strict=True))
+    held = list(zip(valid["text"], valid["sentiment"], strict=True))
+    with tempfile.TemporaryDirectory() as tmp:
+        started = time.monotonic()
+        meta = provider.finetune(
+            base_model=None,
+            train=pairs,
+            validation=held,
+            out_dir=Path(tmp) / "m",
+            options=options,
+            progress=Printer(),
+        )
+        train_s = time.monotonic() - started
+        started = time.monotonic()
+        tuned = provider.classify(model_dir_or_name=Path(tmp) / "m", prompts=prompts, labels=labels)
+        rate = len(prompts) / (time.monotonic() - started)
+    name = f"SmolLM2-135M LoRA r={args.r}, {args.steps} steps x {args.batch} ({args.style})"
+    rows.append(
+        score(
+            name,
+            actual,
+            [r.label for r in tuned],
+            train_s=train_s,
+            rows_per_s=rate,
+            eval_loss=meta["metrics"].get("eval_loss"),
+        )
+    )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default=str(DATA))
+    parser.add_argument("--train", type=int, default=2000)
+    parser.add_argument("--test", type=int, default=500)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=8)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--r", type=int, default=8)
+    parser.add_argument("--style", choices=["raw", "instruct"], default="instruct")
+    parser.add_argument("--skip-zero-shot", action="store_true")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="torch threads (default min(2, cores)); "
+        "1 is steadier on a CPU shared with other busy processes",
+    )
+    parser.add_argument("--home", default=os.environ.get("BINNR_HOME", "binnr-data"))
+    args = parser.parse_args()
+    if not Path(args.data).is_file():
+        print(f"missing {args.data}", file=sys.stderr)
+        return 2
+    train, test, valid = load(Path(args.data), args.train, args.test)
+    counts = {str(k): int(v) for k, v in test["sentiment"].value_counts().items()}
+    load_avg = os.getloadavg()[0]
+    print(
+        f"train {len(train)} rows, test {len(test)} rows {counts}; "
+        f"load average {load_avg:.1f} on {os.cpu_count()} cores",
+        flush=True,
+    )
+    rows = [*baselines(train, test), *llm_rows(args, train, test, valid)]
+    print(f"\n{'method':<58} {'macro_f1':>8} {'accuracy':>8} {'train_s':>8} {'rows/s':>8}")
+    for row in rows:
+        print(
+            f"{row['method']:<58} {row['macro_f1']:>8.3f} {row['accuracy']:>8.3f} "
+            f"{row['train_s']:>8.1f} {row['rows_per_s']:>8.1f}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
