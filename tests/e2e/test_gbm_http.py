@@ -131,6 +131,8 @@ def _bad_input(srv: Server, model: str) -> None:
     )
     body = {"model_name": model, "predict_table": "tweets"}
     assert_error(client.post("/classification/gbm/predict", json=body), 422, "source")
+    body = {"training_table": "tweets_source_target_train", "engine": "snowflake_ml"}
+    assert_error(client.post("/classification/gbm/train", json=body), 422, "Snowflake")
     body = {"training_table": "tweets_source_target_train", "params": {"bogus": 1}}
     assert_error(client.post("/classification/gbm/train", json=body), 422, "bogus")
 

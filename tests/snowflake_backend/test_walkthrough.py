@@ -177,3 +177,19 @@ def test_llm_with_cortex(sf_server: Server) -> None:
         "/classification/llm/response", params={"model_name": model, "llm_prompt": "I love it"}
     ).json()
     assert answer == {"model_name": model, "provider": "cortex", "response": "positive"}
+
+
+def test_snowflake_ml_engine_fails_clearly_on_fakesnow(sf_server: Server) -> None:
+    """fakesnow has no SNOWFLAKE.ML: the original's statements run and fail with a clear error.
+
+    The statements themselves are golden-tested in tests/gbm/test_snowflake_ml.py.
+    """
+    body = {"training_table": "reviews_source_target_train", "engine": "snowflake_ml"}
+    response = sf_server.client.post("/classification/gbm/train", json=body)
+    assert response.status_code == 202, response.text
+    job = wait_job(sf_server.client, response.json()["task_id"], 120)
+    assert job["status"] == "failed"
+    assert job["error"]["type"] == "WarehouseError"
+    assert "CLASSIFICATION" in job["error"]["message"].upper()
+    tables = sf_server.client.get("/data/tables").json()
+    assert not any("ML_INPUT" in t["name"] for t in tables), "scratch table left behind"

@@ -20,6 +20,11 @@ class GbmTrainRequest(Location):
     params: dict[str, Any] = Field(
         default_factory=dict, description="GBM parameters (see docs/gbm.md); unknown keys → 422"
     )
+    engine: Literal["local", "snowflake_ml"] = Field(
+        default="local",
+        description="local: binnr's text GBM (default, every warehouse); snowflake_ml: the "
+        "original's SNOWFLAKE.ML.CLASSIFICATION (Snowflake only; treats text as categorical)",
+    )
 
 
 class PredictRequest(Location):

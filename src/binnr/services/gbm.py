@@ -8,7 +8,7 @@ import numpy as np
 import pyarrow as pa
 from pydantic import ValidationError
 
-from binnr.errors import InvalidInput
+from binnr.errors import InvalidInput, NotSupported
 from binnr.jobs.registry import JobContext, job
 from binnr.models.registry import ModelRegistry
 from binnr.services.embedding_cache import gbm_embedder
@@ -30,9 +30,13 @@ def gbm_train_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     from binnr.models.metrics import summary
 
     wh, loc = ctx.warehouse, _loc(params)
+    train_ref = wh.ref(params["training_table"], **loc)
+    if params.get("engine") == "snowflake_ml":
+        from binnr.services.gbm_snowflake_ml import train_snowflake_ml
+
+        return train_snowflake_ml(ctx, params, train_ref)
     gbm_params = gbm.GbmParams.model_validate(params.get("params") or {})
     ctx.progress.phase("read", index=1, total=2)
-    train_ref = wh.ref(params["training_table"], **loc)
     labels = resolve_labels(warehouse=wh, ref=train_ref, target_column=params.get("target_column"))
     train = read_labelled(warehouse=wh, ref=train_ref, labels=labels)
     require_classes(train, table=train_ref.name)
@@ -90,6 +94,12 @@ def gbm_predict_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     record = registry.get(params["model_name"])
     source = wh.ref(params["predict_table"], **_loc(params))
     require_columns(wh, source, ("source",))
+    out = wh.derived(source, prefix="gbm_results_", suffix=f"_{timestamp()}")
+    if record.metadata.get("engine") == "snowflake_ml":
+        from binnr.services.gbm_snowflake_ml import predict_snowflake_ml
+
+        rows = predict_snowflake_ml(ctx, record, source, out)
+        return {"table": out.name, "rows": rows, "model_name": record.name}
     ctx.progress.phase("load model", index=1, total=2)
     embed = None
     if record.metadata.get("params", {}).get("features") == "text+embeddings":
@@ -108,7 +118,6 @@ def gbm_predict_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         proba = model.predict_proba(texts) if texts else np.zeros((0, len(numbers)))
         return probability_columns(proba, model.labels, numbers)
 
-    out = wh.derived(source, prefix="gbm_results_", suffix=f"_{timestamp()}")
     ctx.progress.phase("predict", index=2, total=2)
     rows = write_results(
         warehouse=wh,
@@ -136,6 +145,11 @@ def check_train(*, warehouse: Warehouse, params: dict[str, Any]) -> None:
     """Checks before queuing training: tables, columns, parameters."""
     from binnr.models.gbm import GbmParams
 
+    if params.get("engine") == "snowflake_ml" and not warehouse.has_native_classification:
+        raise NotSupported(
+            f"The snowflake_ml engine needs Snowflake; this is the {warehouse.name} warehouse.",
+            hint="Use engine=local (binnr's text GBM), or configure SNOWFLAKE_CONFIG.",
+        )
     try:
         GbmParams.model_validate(params.get("params") or {})
     except ValidationError as exc:

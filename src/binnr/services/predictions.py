@@ -34,13 +34,18 @@ def write_results(
     score: Scorer,
     progress: Progress,
     batch_size: int = 20_000,
+    exclude: Sequence[str] = (),
 ) -> int:
-    """Create ``out`` = ``source`` + the columns ``score`` returns per batch; returns rows."""
+    """Create ``out`` = ``source`` (less ``exclude``) + the columns ``score`` returns per batch.
+
+    ``score`` sees the whole input batch, excluded columns included; returns rows written.
+    """
     select = warehouse.render("SELECT * FROM {t}", t=source)
     in_schema = warehouse.fetch_arrow(
         warehouse.render("SELECT * FROM {t} LIMIT 0", t=source)
     ).schema
-    schema = pa.schema([*in_schema, *fields])
+    kept = [i for i, f in enumerate(in_schema) if f.name.lower() not in exclude]
+    schema = pa.schema([*(in_schema.field(i) for i in kept), *fields])
     total = max(warehouse.row_count(source), 1)
 
     def batches() -> Iterator[pa.RecordBatch]:
@@ -48,7 +53,10 @@ def write_results(
         for batch in warehouse.iter_batches(select, batch_size=batch_size):
             progress.check_cancelled()
             extra = score(batch)
-            arrays = [*batch.columns, *(extra[f.name].cast(f.type) for f in fields)]
+            arrays = [
+                *(batch.column(i) for i in kept),
+                *(extra[f.name].cast(f.type) for f in fields),
+            ]
             done += batch.num_rows
             progress.update(done=done, total=total, message=f"{done:,} of {total:,} rows")
             yield pa.RecordBatch.from_arrays(arrays, schema=schema)
