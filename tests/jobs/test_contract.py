@@ -8,6 +8,7 @@ job slots, which the queued-cancel test fills.
 
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -106,15 +107,17 @@ def test_fifty_queued_jobs_all_finish(engine: JobEngine) -> None:
         assert done.params["i"] == records.index(record)
 
 
-def test_celery_workers_report_active_tasks(engine: JobEngine) -> None:
-    """Celery only: ``workers()`` (``inspect().active()``) sees the running job."""
+def test_running_job_names_its_worker(engine: JobEngine) -> None:
+    """Celery: ``workers()`` (``inspect().active()``) sees the running job; in-process: the
+    record names a thread of this process."""
     from binnr.jobs.celery_engine import CeleryEngine
 
-    if not isinstance(engine, CeleryEngine):
-        pytest.skip("Celery diagnostics")
     record = engine.submit(kind="sleep", params=LONG)
-    wait_for(engine, record.id, ("running",))
-    nodes = engine.workers(timeout=2.0)
-    assert any(record.id in ids for ids in nodes.values()), nodes
+    running = wait_for(engine, record.id, ("running",))
+    if isinstance(engine, CeleryEngine):
+        nodes = engine.workers(timeout=2.0)
+        assert any(record.id in ids for ids in nodes.values()), nodes
+    else:
+        assert running.worker and f":{os.getpid()}:binnr-job" in running.worker, running.worker
     engine.cancel(record.id)
     wait_for(engine, record.id)
