@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -13,6 +14,7 @@ from binnr.models.cluster import hidden_split
 from binnr.services.cortex_embedder import embedder_for
 from binnr.services.embedding_cache import EmbeddingCache, text_key
 from binnr.services.labels import LabelMap, require_columns, resolve_labels
+from binnr.services.predictions import write_tables
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef
 
@@ -39,6 +41,16 @@ def check_cluster(*, warehouse: Warehouse, params: dict[str, Any]) -> None:
         )
 
 
+@dataclass
+class _Rows:
+    """The input rows, their embeddings and the model that made them."""
+
+    texts: list[str]
+    numbers: list[Any]
+    vectors: np.ndarray
+    model: str
+
+
 @job("embeddings.cluster")
 def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
     """Write ``embeddings_<input>`` and ``embeddings_clustered_<input>``; evaluate on 10%."""
@@ -50,25 +62,15 @@ def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         params["input_table"], database=params.get("database"), schema=params.get("schema")
     )
     labels = resolve_labels(warehouse=wh, ref=ref)
-    progress.phase("read", index=1, total=4)
-    table = wh.fetch_arrow(wh.render(_ROWS, t=ref))
-    texts = [t or "" for t in table.column("source").to_pylist()]
-    numbers = table.column("target").to_pylist()
-    embedder = embedder_for(
-        settings=ctx.settings, warehouse=wh, near=ref, model=params.get("embedding_model")
-    )
-    cache = EmbeddingCache(model=embedder.name)
-    cache.load(warehouse=wh, ref=wh.derived(ref, prefix="embeddings_"))
-    progress.phase("embed", index=2, total=4)
-    vectors = cache.embed(texts, embed=lambda batch: embedder.embed(batch, progress=progress))
+    rows, cache = _embed(ctx, ref=ref, model=params.get("embedding_model"))
     progress.phase("cluster", index=3, total=4)
     order = sorted(labels.numbers)
     index = {n: i for i, n in enumerate(order)}
-    targets = np.array([index[int(n)] if n is not None else -1 for n in numbers], dtype=int)
+    targets = np.array([index[int(n)] if n is not None else -1 for n in rows.numbers], dtype=int)
     hidden = hidden_split(targets, fraction=0.1, seed=int(params.get("seed", 0)))
     algorithm: Literal["pinned", "seed"] = params.get("algorithm") or "pinned"
     result = cluster(
-        embeddings=vectors,
+        embeddings=rows.vectors,
         targets=np.where(hidden, -1, targets),
         n_classes=len(order),
         number_of_iterations=int(params.get("number_of_iterations", 2)),
@@ -76,25 +78,40 @@ def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         algorithm=algorithm,
     )
     progress.phase("write", index=4, total=4)
-    tables = _write(
-        wh,
-        ref=ref,
-        texts=texts,
-        numbers=numbers,
-        vectors=vectors,
-        model=embedder.name,
-        result=result,
-        labels=labels,
-        order=order,
-    )
+    predicted = [order[int(p)] for p in result.predicted]
+    out = {
+        wh.derived(ref, prefix="embeddings_"): _embeddings_table(rows),
+        wh.derived(ref, prefix="embeddings_clustered_"): _clustered_table(
+            rows, result, predicted, labels
+        ),
+    }
+    write_tables(warehouse=wh, tables=out)
     return {
-        "tables": tables,
+        "tables": [
+            {"role": role, "name": t.name, "rows": out[t].num_rows}
+            for role, t in zip(("embeddings", "clustered"), out, strict=True)
+        ],
         "texts_embedded": cache.embedded,
         "texts_reused": cache.reused,
-        "embedding_model": embedder.name,
+        "embedding_model": rows.model,
         "algorithm": algorithm,
         "evaluation": _evaluation(labels, order, targets, result.predicted, hidden),
     }
+
+
+def _embed(ctx: JobContext, *, ref: TableRef, model: str | None) -> tuple[_Rows, EmbeddingCache]:
+    """Read ``source``/``target`` and embed, reusing ``embeddings_<input>`` where it can."""
+    wh, progress = ctx.warehouse, ctx.progress
+    progress.phase("read", index=1, total=4)
+    table = wh.fetch_arrow(wh.render(_ROWS, t=ref))
+    texts = [t or "" for t in table.column("source").to_pylist()]
+    embedder = embedder_for(settings=ctx.settings, warehouse=wh, near=ref, model=model)
+    cache = EmbeddingCache(model=embedder.name)
+    cache.load(warehouse=wh, ref=wh.derived(ref, prefix="embeddings_"))
+    progress.phase("embed", index=2, total=4)
+    vectors = cache.embed(texts, embed=lambda batch: embedder.embed(batch, progress=progress))
+    numbers = table.column("target").to_pylist()
+    return _Rows(texts=texts, numbers=numbers, vectors=vectors, model=embedder.name), cache
 
 
 def _evaluation(
@@ -116,53 +133,26 @@ def _evaluation(
     return {"hidden_rows": int(hidden.sum()), **summary(report), "report": report}
 
 
-def _write(
-    wh: Warehouse,
-    *,
-    ref: TableRef,
-    texts: list[str],
-    numbers: list[Any],
-    vectors: np.ndarray,
-    model: str,
-    result: Any,
-    labels: LabelMap,
-    order: list[int],
-) -> list[dict[str, Any]]:
-    predicted_numbers = [order[int(p)] for p in result.predicted]
-    embeddings = pa.table(
+def _embeddings_table(rows: _Rows) -> pa.Table:
+    return pa.table(
         {
-            "source_hash": pa.array([text_key(t) for t in texts], pa.string()),
-            "source": pa.array(texts, pa.string()),
-            "target": pa.array(numbers, pa.int64()),
-            "embedding": pa.array(list(vectors.astype(np.float32)), pa.list_(pa.float32())),
-            "embedding_model": pa.array([model] * len(texts), pa.string()),
+            "source_hash": pa.array([text_key(t) for t in rows.texts], pa.string()),
+            "source": pa.array(rows.texts, pa.string()),
+            "target": pa.array(rows.numbers, pa.int64()),
+            "embedding": pa.array(list(rows.vectors.astype(np.float32)), pa.list_(pa.float32())),
+            "embedding_model": pa.array([rows.model] * len(rows.texts), pa.string()),
         }
     )
-    clustered = pa.table(
+
+
+def _clustered_table(rows: _Rows, result: Any, predicted: list[int], labels: LabelMap) -> pa.Table:
+    return pa.table(
         {
-            "source": pa.array(texts, pa.string()),
-            "target": pa.array(numbers, pa.int64()),
+            "source": pa.array(rows.texts, pa.string()),
+            "target": pa.array(rows.numbers, pa.int64()),
             "cluster_id": pa.array(np.asarray(result.cluster_id, dtype=np.int64)),
             "similarity": pa.array(np.asarray(result.similarity, dtype=np.float64)),
-            "predicted_target": pa.array(predicted_numbers, pa.int64()),
-            "predicted_label": pa.array(
-                [labels.numbers[n] for n in predicted_numbers], pa.string()
-            ),
+            "predicted_target": pa.array(predicted, pa.int64()),
+            "predicted_label": pa.array([labels.numbers[n] for n in predicted], pa.string()),
         }
     )
-    out = {
-        "embeddings": (wh.derived(ref, prefix="embeddings_"), embeddings),
-        "clustered": (wh.derived(ref, prefix="embeddings_clustered_"), clustered),
-    }
-    staged = {k: wh.staging(final) for k, (final, _) in out.items()}
-    try:
-        for key, (_, data) in out.items():
-            wh.write_batches(staged[key], data.to_batches(max_chunksize=50_000), schema=data.schema)
-        wh.publish([(staged[k], final) for k, (final, _) in out.items()])
-    except BaseException:
-        for stg in staged.values():
-            wh.drop_table(stg)
-        raise
-    return [
-        {"role": k, "name": final.name, "rows": data.num_rows} for k, (final, data) in out.items()
-    ]

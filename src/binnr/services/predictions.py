@@ -71,6 +71,20 @@ def write_results(
     return rows
 
 
+def write_tables(*, warehouse: Warehouse, tables: dict[TableRef, pa.Table]) -> None:
+    """Write in-memory tables to staging names, then publish them together (or none)."""
+    staged = {final: warehouse.staging(final) for final in tables}
+    try:
+        for final, data in tables.items():
+            batches = data.to_batches(max_chunksize=50_000)
+            warehouse.write_batches(staged[final], batches, schema=data.schema)
+        warehouse.publish([(stg, final) for final, stg in staged.items()])
+    except BaseException:
+        for stg in staged.values():
+            warehouse.drop_table(stg)
+        raise
+
+
 def probability_columns(
     proba: np.ndarray, labels: Sequence[str], numbers: Sequence[int]
 ) -> dict[str, pa.Array]:

@@ -100,6 +100,9 @@ def _final_names(
     return names
 
 
+Step = tuple[str, str, list[Any]]
+
+
 def _steps(
     wh: Warehouse,
     *,
@@ -108,52 +111,59 @@ def _steps(
     target: str,
     parts: list[Part],
     staged: dict[str, TableRef],
-) -> list[tuple[str, str, list[Any]]]:
+) -> list[Step]:
+    """(table role, rendered statement, bound values) in the order they must run."""
     number = f"{target}_number"
+    labels_sql = wh.render(
+        stmts.LABELS, out=staged["labels"], src=src, target=target, target_number=number
+    )
+    return [
+        ("labels", labels_sql, []),
+        _source_target_step(wh, spec=spec, src=src, target=target, parts=parts, staged=staged),
+        *_split_steps(wh, spec=spec, src=src, staged=staged),
+    ]
+
+
+def _source_target_step(
+    wh: Warehouse,
+    *,
+    spec: ClassificationSpec,
+    src: TableRef,
+    target: str,
+    parts: list[Part],
+    staged: dict[str, TableRef],
+) -> Step:
     expr, slots, _ = stmts.source_expression(parts, spec.llm_train_source)
     binds: list[Any] = [p.text for p in parts if not p.is_column]
     if spec.llm_train_source:
-        labels = [
-            r["label"] for r in wh.query(wh.render(stmts.DISTINCT_LABELS, target=target, src=src))
-        ]
-        binds.append(stmts.LLM_SUFFIX.format(labels=" or ".join(str(x) for x in labels)))
+        sql = wh.render(stmts.DISTINCT_LABELS, target=target, src=src)
+        labels = [str(r["label"]) for r in wh.query(sql)]
+        binds.append(stmts.LLM_SUFFIX.format(labels=" or ".join(labels)))
     st_sql = wh.render(
         stmts.SOURCE_TARGET.replace("{source_expr}", expr),
         out=staged["source_target"],
         src=src,
         labels=staged["labels"],
         target=target,
-        target_number=number,
+        target_number=f"{target}_number",
         **slots,
     )
+    return ("source_target", st_sql, binds)
+
+
+def _split_steps(
+    wh: Warehouse, *, spec: ClassificationSpec, src: TableRef, staged: dict[str, TableRef]
+) -> list[Step]:
     st = staged["source_target"]
-    steps = [
-        (
-            "labels",
-            wh.render(
-                stmts.LABELS, out=staged["labels"], src=src, target=target, target_number=number
-            ),
-            [],
-        ),
-        ("source_target", st_sql, binds),
-    ]
+    steps: list[Step] = []
     if spec.create_validation:
         cols = [c.name for c in wh.columns(src)] + list(RESERVED)
-        split_binds = [spec.seed, spec.validation_fraction]
-        steps.append(
-            (
-                "train",
-                wh.render(stmts.TRAIN_SPLIT, out=staged["train"], src=st, cols=cols),
-                split_binds,
-            )
-        )
-        steps.append(
-            (
-                "validation",
-                wh.render(stmts.VALIDATION_SPLIT, out=staged["validation"], src=st, cols=cols),
-                split_binds,
-            )
-        )
+        binds = [spec.seed, spec.validation_fraction]
+        for role, template in (
+            ("train", stmts.TRAIN_SPLIT),
+            ("validation", stmts.VALIDATION_SPLIT),
+        ):
+            steps.append((role, wh.render(template, out=staged[role], src=st, cols=cols), binds))
     else:
         steps.append(("train", wh.render(stmts.ALL_LABELLED, out=staged["train"], src=st), []))
     steps.append(("predict", wh.render(stmts.UNLABELLED, out=staged["predict"], src=st), []))
