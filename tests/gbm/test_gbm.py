@@ -16,7 +16,8 @@ from sklearn.feature_extraction.text import CountVectorizer
 from binnr.errors import InvalidInput, JobCancelled, ModelError
 from binnr.models import gbm
 from binnr.models.gbm import GbmParams, TrainedGbm, train
-from binnr.models.text_features import LinearScores, SelectedTfidf, Vocabulary
+from binnr.models.stacking import LinearScores
+from binnr.models.text_features import SelectedTfidf, Vocabulary
 
 CUES = {
     "pos": ["great", "lovely", "awesome", "brilliant"],
