@@ -114,14 +114,6 @@ class Settings(BaseSettings):
     def base_url(self) -> str:
         return self.url or f"http://{self.host}:{self.port}"
 
-    def public_dict(self) -> dict[str, Any]:
-        """Settings safe to show: secrets masked."""
-        data = self.model_dump(mode="json")
-        if data.get("snowflake_config"):
-            data["snowflake_config"]["password"] = "***" if self.snowflake_config else None
-        data["openai_api_key"] = "***" if self.openai_api_key else None
-        return data
-
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

@@ -142,8 +142,8 @@ def test_template_injection_is_literal_text() -> None:
     evil = '\'); DROP TABLE x; -- "quoted" '
     parts = parse_template(evil + "{text}", sources=["text"], columns=COLUMNS)
     assert parts == [Part(evil, False), Part("text", True)]
-    expr, slots, binds = source_expression(parts, llm_suffix=False)
-    assert "DROP" not in expr and binds == 1
+    expr, slots = source_expression(parts, llm_suffix=False)
+    assert "DROP" not in expr and expr.count("?") == 1
     assert slots == {"c1": "text"}
     with pytest.raises(InvalidInput):
         parse_template("{text; DROP TABLE x}", sources=["text"], columns=COLUMNS)
@@ -151,9 +151,9 @@ def test_template_injection_is_literal_text() -> None:
 
 def test_source_expression_binds_literals_and_llm_suffix() -> None:
     parts = [Part("Tweet: ", False), Part("text", True)]
-    expr, slots, binds = source_expression(parts, llm_suffix=True)
+    expr, slots = source_expression(parts, llm_suffix=True)
     assert expr == "CONCAT(?, COALESCE(CAST(s.{c1} AS VARCHAR), ''), ?)"
-    assert slots == {"c1": "text"} and binds == 2
+    assert slots == {"c1": "text"}
     assert LLM_SUFFIX.format(labels="a or b") == (
         ". Respond only with: a or b. "
         "**NO ELABORATE SENTENCES. ONLY SPECIFIC WORD(S) FROM THE LIST**"

@@ -27,7 +27,7 @@ FIXTURE = pa.table(
 )
 PER_CLASS = {"a": 10, "b": 6, "c": 2, "d": 1}
 PARTS = [Part(text="Review: ", is_column=False), Part(text="text", is_column=True)]
-SOURCE_EXPR, SOURCE_SLOTS, _ = stmts.source_expression(PARTS, llm_suffix=False)
+SOURCE_EXPR, SOURCE_SLOTS = stmts.source_expression(PARTS, llm_suffix=False)
 SEED, FRACTION = 7, 0.25
 
 

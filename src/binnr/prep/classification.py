@@ -64,23 +64,20 @@ COUNT_LABELS = (
 )
 
 
-def source_expression(parts: list[Part], llm_suffix: bool) -> tuple[str, dict[str, str], int]:
-    """The ``source`` expression text, its column slots and how many ``?`` it binds.
+def source_expression(parts: list[Part], llm_suffix: bool) -> tuple[str, dict[str, str]]:
+    """The ``source`` expression text and its column slots.
 
     Literal parts become ``?`` (bound), columns ``COALESCE(CAST(s.{cN} AS VARCHAR), '')`` so a
     NULL becomes the empty string; the LLM suffix is one more bound value.
     """
     pieces: list[str] = []
     slots: dict[str, str] = {}
-    binds = 0
     for i, part in enumerate(parts):
         if part.is_column:
             slots[f"c{i}"] = part.text
             pieces.append(f"COALESCE(CAST(s.{{c{i}}} AS VARCHAR), '')")
         else:
             pieces.append("?")
-            binds += 1
     if llm_suffix:
         pieces.append("?")
-        binds += 1
-    return "CONCAT(" + ", ".join(pieces) + ")", slots, binds
+    return "CONCAT(" + ", ".join(pieces) + ")", slots

@@ -24,18 +24,6 @@ class LabelMap:
     column: str | None
     numbers: dict[int, str]
 
-    @property
-    def labels(self) -> list[str]:
-        """Labels in number order."""
-        return [self.numbers[n] for n in sorted(self.numbers)]
-
-    def number(self, label: str) -> int | None:
-        """The number of ``label`` (None when unknown)."""
-        for n, text in self.numbers.items():
-            if text == label:
-                return n
-        return None
-
 
 def require_columns(
     warehouse: Warehouse, ref: TableRef, needed: tuple[str, ...] = REQUIRED

@@ -133,7 +133,7 @@ def _source_target_step(
     parts: list[Part],
     staged: dict[str, TableRef],
 ) -> Step:
-    expr, slots, _ = stmts.source_expression(parts, spec.llm_train_source)
+    expr, slots = stmts.source_expression(parts, spec.llm_train_source)
     binds: list[Any] = [p.text for p in parts if not p.is_column]
     if spec.llm_train_source:
         sql = wh.render(stmts.DISTINCT_LABELS, target=target, src=src)
