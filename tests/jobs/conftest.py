@@ -25,18 +25,12 @@ from binnr.jobs.engine import InProcessEngine, JobEngine
 from binnr.jobs.records import FINAL_STATES, JobRecord
 from binnr.jobs.store import JobStore
 from binnr.settings import Settings
+from helpers import free_port
 
 #: Short heartbeats so the fault tests run in seconds (production: 10 s / 120 s).
 HEARTBEAT_SECONDS = 0.3
 STALE_SECONDS = 2.0
 BINNR = Path(sys.executable).with_name("binnr")
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _wait_for_redis(port: int, proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
