@@ -228,3 +228,16 @@ def assert_error(response: httpx.Response, status: int, *fragments: str) -> dict
     for fragment in fragments:
         assert fragment in text, (fragment, error)
     return error
+
+
+def run_binnr(srv: Server, *args: str, timeout: float = 600) -> str:
+    """Run ``binnr <args> --url <server>``, require exit code 0, return its stdout."""
+    out = subprocess.run(
+        [binnr_exe(), *args, "--url", srv.url],
+        env=server_env(srv.home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert out.returncode == 0, out.stderr + out.stdout
+    return out.stdout

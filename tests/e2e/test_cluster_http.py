@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,9 +13,8 @@ import pytest
 from helpers import (
     Server,
     assert_error,
-    binnr_exe,
     prepare,
-    server_env,
+    run_binnr,
     sql,
     start_server,
     upload,
@@ -104,20 +102,7 @@ def test_bad_input(cluster_server: Server) -> None:
 
 
 def test_cli(cluster_server: Server) -> None:
-    out = subprocess.run(
-        [
-            binnr_exe(),
-            "cluster",
-            "tweets_source_target",
-            "--iterations",
-            "1",
-            "--url",
-            cluster_server.url,
-        ],
-        env=server_env(cluster_server.home),
-        capture_output=True,
-        text=True,
-        timeout=900,
+    out = run_binnr(
+        cluster_server, "cluster", "tweets_source_target", "--iterations", "1", timeout=900
     )
-    assert out.returncode == 0, out.stderr + out.stdout
-    assert '"texts_embedded": 0' in out.stdout
+    assert '"texts_embedded": 0' in out

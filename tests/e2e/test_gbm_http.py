@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -12,9 +11,8 @@ import pytest
 from helpers import (
     Server,
     assert_error,
-    binnr_exe,
     prepare,
-    server_env,
+    run_binnr,
     sql,
     start_server,
     upload,
@@ -138,21 +136,12 @@ def _bad_input(srv: Server, model: str) -> None:
 
 
 def _cli(srv: Server, model: str) -> None:
-    def binnr(*args: str) -> str:
-        out = subprocess.run(
-            [binnr_exe(), *args, "--url", srv.url],
-            env=server_env(srv.home),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert out.returncode == 0, out.stderr + out.stdout
-        return out.stdout
-
-    assert model in binnr("models")
-    assert "gbm_results_tweets_source_target_validation_" in binnr(
-        "predict", model, "tweets_source_target_validation"
+    assert model in run_binnr(srv, "models")
+    assert "gbm_results_tweets_source_target_validation_" in run_binnr(
+        srv, "predict", model, "tweets_source_target_validation"
     )
-    assert '"macro_f1"' in binnr("accuracy", model)
-    trained = binnr("train", "gbm", "tweets_source_target_train", "--params", '{"num_rounds": 20}')
+    assert '"macro_f1"' in run_binnr(srv, "accuracy", model)
+    trained = run_binnr(
+        srv, "train", "gbm", "tweets_source_target_train", "--params", '{"num_rounds": 20}'
+    )
     assert '"model_name": "gbm_tweets_source_target_train_' in trained

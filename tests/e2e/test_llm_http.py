@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import subprocess
 import time
 from collections.abc import Iterator
 
@@ -19,9 +18,8 @@ import pytest
 from helpers import (
     Server,
     assert_error,
-    binnr_exe,
     prepare,
-    server_env,
+    run_binnr,
     sql,
     start_server,
     upload,
@@ -156,23 +154,22 @@ def test_unseen_validation_labels_are_reported(llm_server: Server) -> None:
 
 
 def test_cli(llm_server: Server, trained: dict[str, str]) -> None:
-    def binnr(*args: str) -> str:
-        out = subprocess.run(
-            [binnr_exe(), *args, "--url", llm_server.url],
-            env=server_env(llm_server.home),
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
-        assert out.returncode == 0, out.stderr + out.stdout
-        return out.stdout
-
-    assert "SUCCESS" in binnr("llm", "check", trained["job_id"])
+    assert "SUCCESS" in run_binnr(llm_server, "llm", "check", trained["job_id"])
     assert (
-        binnr("llm", "ask", "good day", "--model-name", trained["model_name"], "--max-tokens", "3")
+        run_binnr(
+            llm_server,
+            "llm",
+            "ask",
+            "good day",
+            "--model-name",
+            trained["model_name"],
+            "--max-tokens",
+            "3",
+        )
         is not None
     )
-    out = binnr(
+    out = run_binnr(
+        llm_server,
         "train",
         "llm",
         "reviews_source_target_train",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
@@ -39,10 +40,30 @@ def _registry(request: Request) -> ModelRegistry:
     return ModelRegistry(settings.models_dir)
 
 
+@dataclass(frozen=True)
+class LocationQuery:
+    """The original's ``database``, ``schema``, ``warehouse`` and ``role`` query parameters."""
+
+    database: str | None = None
+    schema: str | None = None
+    role: str | None = None
+    warehouse: str | None = None
+
+
+def _location(
+    database: str | None = None,
+    schema: str | None = None,
+    role: str | None = None,
+    warehouse: str | None = None,
+) -> LocationQuery:
+    return LocationQuery(database=database, schema=schema, role=role, warehouse=warehouse)
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EngineDep = Annotated[JobEngine, Depends(_engine)]
 WarehouseDep = Annotated[Warehouse, Depends(_warehouse)]
 RegistryDep = Annotated["ModelRegistry", Depends(_registry)]
+LocationDep = Annotated[LocationQuery, Depends(_location)]
 
 
 def accepted(record: JobRecord, warehouse: Warehouse, body: Location) -> TaskAccepted:

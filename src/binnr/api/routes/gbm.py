@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, status
 
-from binnr.api.deps import EngineDep, RegistryDep, WarehouseDep, accepted
+from binnr.api.deps import EngineDep, LocationDep, RegistryDep, WarehouseDep, accepted
 from binnr.api.schemas import TaskAccepted
 from binnr.api.schemas_classification import GbmTrainRequest, PredictRequest
 from binnr.services import gbm as service
@@ -54,14 +54,11 @@ def info(model_name: str, registry: RegistryDep) -> dict[str, Any]:
 
 @router.get("/accuracy", operation_id="gbm_accuracy")
 def accuracy(
+    location: LocationDep,
     registry: RegistryDep,
     warehouse: WarehouseDep,
     model_name: str,
     results_table: str | None = None,
-    database: str | None = None,
-    schema: str | None = None,
-    role: str | None = None,
-    warehouse_name: str | None = Query(default=None, alias="warehouse"),
 ) -> dict[str, Any]:
     """Accuracy and per-class figures on the evaluation split, or of a results table."""
     return model_evaluation(
@@ -69,6 +66,6 @@ def accuracy(
         registry=registry,
         name=model_name,
         results_table=results_table,
-        database=database,
-        schema=schema,
+        database=location.database,
+        schema=location.schema,
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Response, status
 
-from binnr.api.deps import RegistryDep, WarehouseDep
+from binnr.api.deps import LocationDep, RegistryDep, WarehouseDep
 from binnr.api.schemas_classification import ModelDetail, ModelSummary
 from binnr.models.registry import ModelRecord
 from binnr.services.scoring import model_evaluation
@@ -54,14 +54,11 @@ def activate_model(name: str, registry: RegistryDep) -> ModelSummary:
 
 @router.get("/{name}/accuracy", operation_id="model_accuracy")
 def model_accuracy(
+    location: LocationDep,
     name: str,
     registry: RegistryDep,
     warehouse: WarehouseDep,
     results_table: str | None = None,
-    database: str | None = None,
-    schema: str | None = None,
-    role: str | None = None,
-    warehouse_name: str | None = Query(default=None, alias="warehouse"),
 ) -> dict[str, Any]:
     """Accuracy and per-class figures of any model: its evaluation split or a results table."""
     return model_evaluation(
@@ -69,6 +66,6 @@ def model_accuracy(
         registry=registry,
         name=name,
         results_table=results_table,
-        database=database,
-        schema=schema,
+        database=location.database,
+        schema=location.schema,
     )

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from binnr.api.deps import SettingsDep, WarehouseDep
+from binnr.api.deps import LocationDep, SettingsDep, WarehouseDep
 from binnr.api.schemas import SqlRequest, SqlResult, TableRows, TableSummary
 from binnr.errors import Forbidden, InvalidInput, WarehouseError
 from binnr.services.browse import page_rows, run_sql
@@ -24,30 +24,24 @@ router = APIRouter(prefix="/data", tags=["tables"])
 
 @router.get("/tables", response_model=list[TableSummary], operation_id="list_tables")
 def list_tables(
+    location: LocationDep,
     warehouse: WarehouseDep,
-    database: str | None = None,
-    schema: str | None = None,
-    role: str | None = None,
-    warehouse_name: str | None = Query(default=None, alias="warehouse"),
 ) -> list[TableSummary]:
     """Every table of a schema with its row count and columns."""
-    infos = warehouse.list_tables(database=database, schema=schema)
+    infos = warehouse.list_tables(database=location.database, schema=location.schema)
     return [TableSummary(name=i.name, rows=i.rows, columns=i.columns) for i in infos]
 
 
 @router.get("/tables/{name}", response_model=TableRows, operation_id="show_table")
 def show_table(
+    location: LocationDep,
     name: str,
     warehouse: WarehouseDep,
     limit: int = Query(default=100, ge=1, le=10_000),
     offset: int = Query(default=0, ge=0),
-    database: str | None = None,
-    schema: str | None = None,
-    role: str | None = None,
-    warehouse_name: str | None = Query(default=None, alias="warehouse"),
 ) -> TableRows:
     """A page of rows as JSON objects."""
-    ref = warehouse.ref(name, database=database, schema=schema)
+    ref = warehouse.ref(name, database=location.database, schema=location.schema)
     return TableRows.model_validate(
         page_rows(warehouse=warehouse, ref=ref, limit=limit, offset=offset)
     )
@@ -55,14 +49,13 @@ def show_table(
 
 @router.get("/tables/{name}/download", operation_id="download_table")
 def download_table(
+    location: LocationDep,
     name: str,
     warehouse: WarehouseDep,
     format: Literal["csv", "parquet"] = "csv",
-    database: str | None = None,
-    schema: str | None = None,
 ) -> StreamingResponse:
     """The whole table, streamed as CSV or Parquet."""
-    ref = warehouse.ref(name, database=database, schema=schema)
+    ref = warehouse.ref(name, database=location.database, schema=location.schema)
     warehouse.columns(ref)  # 404 before the response starts
     stream = _csv_stream(warehouse, ref) if format == "csv" else _parquet_stream(warehouse, ref)
     media = "text/csv" if format == "csv" else "application/vnd.apache.parquet"
