@@ -1,22 +1,20 @@
 """Fixtures for the whole suite: shared datasets, free ports and real ``binnr serve`` processes.
 
-Test modules import the plain helpers with ``from helpers import start_server, wait_job``.
+Plain helpers live in :mod:`tests.support` (``from tests.support.server import start_server``);
+the Redis fixture is a plugin module so that job tests and end-to-end tests share it.
 """
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tests.support.server import SHARED_DATA, Server, start_server
 
-from helpers import SHARED_DATA, Server, free_port, start_server, wait_job
-
-__all__ = ["free_port", "wait_job"]
+pytest_plugins = ["tests.support.celery"]
 
 ServerFactory = Callable[..., Server]
 

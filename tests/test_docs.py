@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from binnr.jobs.registry import job_kinds
 from pydantic import AliasChoices
 
 from binnr.api.app import create_app
 from binnr.jobs.celery_app import CeleryOptions
-from binnr.jobs.registry import job_kinds
 from binnr.settings import Settings
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

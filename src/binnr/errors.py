@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from typing import Any
 
 
 class BinnrError(Exception):
@@ -123,6 +124,19 @@ def map_exceptions(
         target = next(t for src, t in mapping.items() if isinstance(exc, src))
         prefix = f"{context}: " if context else ""
         raise target(f"{prefix}{first_line(str(exc))}") from exc
+
+
+def describe_validation_error(exc: Any) -> str:
+    """pydantic's errors as ``field.path: message; ...`` (request bodies drop the ``body`` root).
+
+    Takes a pydantic ``ValidationError`` or FastAPI's ``RequestValidationError`` (both have
+    ``errors()``).
+    """
+    problems = []
+    for err in exc.errors():
+        where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
+        problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+    return "; ".join(problems) or "invalid input"
 
 
 def first_line(text: str, limit: int = 500) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from helpers import (
+from tests.support.server import (
     Server,
     assert_error,
     prepare,

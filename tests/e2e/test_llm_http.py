@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from helpers import (
+from tests.support.server import (
     Server,
     assert_error,
     prepare,
@@ -25,7 +25,7 @@ from helpers import (
     upload,
     wait_job,
 )
-from llm.conftest import build_tiny_model, synthetic
+from tests.support.tiny_llm import build_tiny_model, synthetic
 
 LABELS = {"negative", "positive"}
 

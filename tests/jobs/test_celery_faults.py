@@ -22,8 +22,8 @@ from binnr.jobs.celery_app import CeleryOptions, check_duckdb, execute_job
 from binnr.jobs.celery_engine import CeleryEngine
 from binnr.jobs.records import FINAL_STATES
 from binnr.jobs.store import JobStore
-
-from .conftest import (
+from binnr.services.kinds import JOB_KINDS
+from tests.support.celery import (
     BINNR,
     HEARTBEAT_SECONDS,
     STALE_SECONDS,
@@ -50,7 +50,7 @@ def rig(redis_url: str, tmp_path: Path) -> Iterator[Rig]:
     store = JobStore(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
     settings = make_settings(tmp_path / "home", store.url, redis_url)
     options = make_options(f"faults-{tmp_path.name}")
-    engine = CeleryEngine(store=store, settings=settings, options=options)
+    engine = CeleryEngine(store=store, settings=settings, kinds=JOB_KINDS, options=options)
     workers = Workers(worker_env(settings, options), tmp_path)
     try:
         yield Rig(engine, workers)
@@ -98,11 +98,20 @@ def test_redelivered_message_for_ended_job_is_ignored(tmp_path: Path) -> None:
     record = store.create(kind="sleep", params={"seconds": 0.0})
     assert store.mark_running(record.id, worker="gone")
     store.interrupt(states=("running",))
-    assert execute_job(record.id, store=store, settings=settings, options=options) == "interrupted"
+    assert (
+        execute_job(record.id, store=store, settings=settings, kinds=JOB_KINDS, options=options)
+        == "interrupted"
+    )
     assert store.get(record.id).state == "interrupted"
-    assert execute_job("missing", store=store, settings=settings, options=options) == "missing"
+    assert (
+        execute_job("missing", store=store, settings=settings, kinds=JOB_KINDS, options=options)
+        == "missing"
+    )
     fresh = store.create(kind="sleep", params={"seconds": HEARTBEAT_SECONDS * 2})
-    assert execute_job(fresh.id, store=store, settings=settings, options=options) == "succeeded"
+    assert (
+        execute_job(fresh.id, store=store, settings=settings, kinds=JOB_KINDS, options=options)
+        == "succeeded"
+    )
 
 
 def test_duckdb_is_refused_unless_in_process_or_overridden(tmp_path: Path) -> None:
@@ -117,7 +126,7 @@ def test_duckdb_is_refused_unless_in_process_or_overridden(tmp_path: Path) -> No
     check_duckdb(duck, make_options("q"), role="worker")  # BINNR_CELERY_ALLOW_DUCKDB=true
 
     with pytest.raises(ConfigError):
-        CeleryEngine(store=JobStore("sqlite://"), settings=duck, options=strict)
+        CeleryEngine(store=JobStore("sqlite://"), settings=duck, kinds=JOB_KINDS, options=strict)
 
 
 def test_binnr_worker_refuses_duckdb(tmp_path: Path) -> None:

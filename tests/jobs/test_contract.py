@@ -15,8 +15,7 @@ import pytest
 
 from binnr.errors import Conflict, InvalidInput, NotFound
 from binnr.jobs.engine import JobEngine
-
-from .conftest import wait_for
+from tests.support.celery import wait_for
 
 LONG = {"seconds": 30.0, "steps": 300}  # cancellable within ~0.1 s
 

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
+from binnr.errors import NotFound
 from binnr.jobs.celery_app import heartbeat, reap_stale, touch
+from binnr.jobs.records import JobError
 from binnr.jobs.store import JobStore, jobs_table
-
-
-@pytest.fixture
-def store(tmp_path: Path) -> JobStore:
-    return JobStore(f"sqlite:///{tmp_path / 'jobs.sqlite3'}")
 
 
 def _set_heartbeat(store: JobStore, job_id: str, seconds_ago: float) -> None:
@@ -110,3 +106,73 @@ def test_mark_running_refuses_a_cancelled_job(store: JobStore) -> None:
     job_id = store.create(kind="sleep", params={}).id
     assert store.request_cancel(job_id).state == "cancelled"
     assert not store.mark_running(job_id, worker="w")
+
+
+def test_create_and_get(store: JobStore) -> None:
+    record = store.create(kind="upload", params={"table_name": "t", "api_key": "sk-1"})
+    assert record.state == "queued" and record.active
+    assert record.params == {"table_name": "t", "api_key": "***"}  # secrets never stored
+    again = store.get(record.id)
+    assert again == record
+    assert again.created_at.tzinfo is not None
+    with pytest.raises(NotFound):
+        store.get("nope")
+
+
+def test_running_progress_and_finish(store: JobStore) -> None:
+    record = store.create(kind="upload", params={})
+    assert store.mark_running(record.id, worker="w1")
+    assert not store.mark_running(record.id, worker="w2")  # already taken
+    store.set_progress(record.id, {"phase": "load", "percent": 50.0})
+    running = store.get(record.id)
+    assert running.state == "running" and running.worker == "w1"
+    assert running.progress["percent"] == 50.0 and running.heartbeat_at is not None
+    store.finish(record.id, state="succeeded", result={"rows": 3})
+    done = store.get(record.id)
+    assert done.state == "succeeded" and done.result == {"rows": 3}
+    assert done.finished_at is not None and not done.active
+
+    failed = store.create(kind="upload", params={})
+    error = JobError(type="InvalidInput", message="bad file", hint="fix it")
+    store.finish(failed.id, state="failed", error=error)
+    assert store.get(failed.id).error == error
+
+
+def test_list_filters_and_order(store: JobStore) -> None:
+    ids = []
+    for kind in ("upload", "classification_tables", "upload"):
+        ids.append(store.create(kind=kind, params={}).id)
+        time.sleep(0.01)
+    store.finish(ids[0], state="succeeded", result={})
+    assert [r.id for r in store.list()] == ids[::-1]
+    assert [r.id for r in store.list(kind="upload")] == [ids[2], ids[0]]
+    assert [r.id for r in store.list(states=["succeeded"])] == [ids[0]]
+    assert [r.id for r in store.list(states=["queued"], kind="upload")] == [ids[2]]
+    assert len(store.list(limit=1)) == 1
+    assert {r.id for r in store.active()} == {ids[1], ids[2]}
+
+
+def test_request_cancel(store: JobStore) -> None:
+    queued = store.create(kind="sleep", params={})
+    assert store.request_cancel(queued.id).state == "cancelled"
+    assert not store.mark_running(queued.id, worker="w")  # cancelled before it started
+
+    running = store.create(kind="sleep", params={})
+    store.mark_running(running.id, worker="w")
+    after = store.request_cancel(running.id)
+    assert after.state == "running" and after.cancel_requested
+    assert store.is_cancel_requested(running.id)
+
+    done = store.create(kind="sleep", params={})
+    store.finish(done.id, state="succeeded", result={})
+    assert store.request_cancel(done.id).state == "succeeded"
+
+
+def test_interrupt_with_staleness(store: JobStore) -> None:
+    fresh = store.create(kind="sleep", params={})
+    store.mark_running(fresh.id, worker="w")
+    assert store.interrupt(states=("running",), stale_after=3600) == 0
+    assert store.interrupt(states=("running",)) == 1
+    record = store.get(fresh.id)
+    assert record.state == "interrupted" and record.error is not None
+    assert record.error.type == "Interrupted" and record.finished_at is not None

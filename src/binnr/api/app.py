@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,20 +14,23 @@ from swagger_ui_bundle import swagger_ui_path
 
 from binnr import __version__
 from binnr.api.errors import install_error_handlers
+from binnr.api.routes import data, embeddings, gbm, jobs, llm, models, tables
+from binnr.backends.factory import close_all, get_warehouse
 from binnr.jobs.factory import make_engine
+from binnr.services.kinds import JOB_KINDS
 from binnr.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
-#: One router per resource; later issues add theirs here.
+#: One router per resource, in the order the docs list them.
 ROUTERS = (
-    "binnr.api.routes.data",
-    "binnr.api.routes.tables",
-    "binnr.api.routes.jobs",
-    "binnr.api.routes.gbm",
-    "binnr.api.routes.models",
-    "binnr.api.routes.llm",
-    "binnr.api.routes.embeddings",
+    data.router,
+    tables.router,
+    jobs.router,
+    gbm.router,
+    models.router,
+    llm.router,
+    embeddings.router,
 )
 
 
@@ -38,11 +40,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from binnr.warehouse.factory import close_all, get_warehouse
-
         settings.home.mkdir(parents=True, exist_ok=True)
         get_warehouse(settings)
-        app.state.engine = make_engine(settings)
+        app.state.engine = make_engine(settings, kinds=JOB_KINDS)
         try:
             yield
         finally:
@@ -59,8 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
-    for name in ROUTERS:
-        app.include_router(importlib.import_module(name).router)
+    for router in ROUTERS:
+        app.include_router(router)
     _install_docs(app)
     return app
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 from fastapi import Depends, Request
 
-from binnr.api.schemas import Location, TaskAccepted
+from binnr.api.schemas import TaskAccepted
+from binnr.backends.factory import get_warehouse
 from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import JobRecord
+from binnr.models.registry import ModelRegistry
+from binnr.params.base import RequestLocation
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
-
-if TYPE_CHECKING:
-    from binnr.models.registry import ModelRegistry
 
 
 def _settings(request: Request) -> Settings:
@@ -28,14 +28,10 @@ def _engine(request: Request) -> JobEngine:
 
 
 def _warehouse(request: Request) -> Warehouse:
-    from binnr.warehouse.factory import get_warehouse
-
     return get_warehouse(request.app.state.settings)
 
 
 def _registry(request: Request) -> ModelRegistry:
-    from binnr.models.registry import ModelRegistry
-
     settings: Settings = request.app.state.settings
     return ModelRegistry(settings.models_dir)
 
@@ -62,11 +58,11 @@ def _location(
 SettingsDep = Annotated[Settings, Depends(_settings)]
 EngineDep = Annotated[JobEngine, Depends(_engine)]
 WarehouseDep = Annotated[Warehouse, Depends(_warehouse)]
-RegistryDep = Annotated["ModelRegistry", Depends(_registry)]
+RegistryDep = Annotated[ModelRegistry, Depends(_registry)]
 LocationDep = Annotated[LocationQuery, Depends(_location)]
 
 
-def accepted(record: JobRecord, warehouse: Warehouse, body: Location) -> TaskAccepted:
+def accepted(record: JobRecord, warehouse: Warehouse, body: RequestLocation) -> TaskAccepted:
     """The ``202`` answer for a queued job, with the location note when one applies."""
     notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
     return TaskAccepted(task_id=record.id, notes=notes)

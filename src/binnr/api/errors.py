@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from binnr.errors import BinnrError, http_status
+from binnr.errors import BinnrError, describe_validation_error, http_status
 
 log = logging.getLogger(__name__)
 
@@ -30,14 +30,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = []
-        for err in exc.errors():
-            where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-            problems.append(f"{where}: {err.get('msg')}")
         return error_response(
             422,
             "InvalidInput",
-            "; ".join(problems) or "invalid request",
+            describe_validation_error(exc),
             "Fix the named fields; /docs shows each route's schema.",
         )
 

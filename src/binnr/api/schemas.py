@@ -1,4 +1,9 @@
-"""Request and response models (the original binnr's field names)."""
+"""Request and response models (the original binnr's field names).
+
+A request body that queues a job is that job's parameter model (:mod:`binnr.params`) plus
+``warehouse`` and ``role`` (:class:`RequestLocation`); routes turn it into the parameters with
+``body.job_params(Model)``.
+"""
 
 from __future__ import annotations
 
@@ -7,28 +12,46 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from binnr.prep.classification import ClassificationSpec
+from binnr.params import (
+    ClassificationTablesParams,
+    ClusterParams,
+    GbmTrainParams,
+    LlmTrainParams,
+    PredictParams,
+    RequestLocation,
+)
+
+_REQUEST = ConfigDict(extra="ignore", populate_by_name=True)
 
 
-class Location(BaseModel):
-    """Where tables live; accepted on every route as in the original."""
-
-    model_config = ConfigDict(populate_by_name=True)
-
-    database: str | None = None
-    schema_: str | None = Field(default=None, alias="schema")
-    warehouse: str | None = None
-    role: str | None = None
-
-    def job_params(self) -> dict[str, Any]:
-        """The body as JSON job parameters: ``database``/``schema`` kept, warehouse/role not."""
-        data = self.model_dump(exclude={"schema_", "warehouse", "role"})
-        data["schema"] = self.schema_
-        return data
-
-
-class ClassificationTablesRequest(ClassificationSpec, Location):
+class ClassificationTablesRequest(RequestLocation, ClassificationTablesParams):
     """Body of ``POST /data/create/tables/classification``."""
+
+    model_config = _REQUEST
+
+
+class GbmTrainRequest(RequestLocation, GbmTrainParams):
+    """Body of ``POST /classification/gbm/train``."""
+
+    model_config = _REQUEST
+
+
+class PredictRequest(RequestLocation, PredictParams):
+    """Body of the predict routes."""
+
+    model_config = _REQUEST
+
+
+class ClusterRequest(RequestLocation, ClusterParams):
+    """Body of ``POST /classification/embeddings/cluster``."""
+
+    model_config = _REQUEST
+
+
+class LlmTrainRequest(RequestLocation, LlmTrainParams):
+    """Body of ``POST /classification/llm/train`` (the original's fields plus tuning knobs)."""
+
+    model_config = _REQUEST
 
 
 class TaskAccepted(BaseModel):
@@ -73,8 +96,11 @@ class TableRows(BaseModel):
     total: int
 
 
-class SqlRequest(Location):
+class SqlRequest(RequestLocation):
     """Body of ``POST /data/sql``: one statement."""
+
+    database: str | None = None
+    schema_: str | None = Field(default=None, alias="schema")
 
     sql: str = Field(min_length=1, max_length=100_000)
     limit: int = Field(default=1000, ge=1, le=100_000)
@@ -92,3 +118,52 @@ class ErrorBody(BaseModel):
     """``{"error": {"type", "message", "hint"}}``."""
 
     error: dict[str, str]
+
+
+class ModelSummary(BaseModel):
+    """One model in ``GET /models``."""
+
+    name: str
+    kind: str
+    family: str
+    active: bool
+    created_at: str
+    metrics: dict[str, Any] | None = None
+
+
+class ModelDetail(ModelSummary):
+    """One model with all its metadata."""
+
+    metadata: dict[str, Any]
+
+
+class LlmTrainAccepted(BaseModel):
+    """The original's answer: the task, the job to check, and the model's name."""
+
+    task_id: str
+    job_id: str
+    model_name: str
+    notes: list[str] = Field(default_factory=list)
+
+
+class LlmTrainCheck(BaseModel):
+    """The original's ``{job_status, progress}`` plus steps, losses and ETA."""
+
+    job_id: str
+    job_status: str
+    progress: float
+    step: int | None = None
+    total_steps: int | None = None
+    train_loss: float | None = None
+    eval_loss: float | None = None
+    eta_seconds: float | None = None
+    model_name: str | None = None
+    error: dict[str, str] | None = None
+
+
+class LlmResponse(BaseModel):
+    """A completion from ``GET /classification/llm/response``."""
+
+    model_name: str | None
+    provider: str
+    response: str

@@ -12,12 +12,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+from binnr.jobs.records import FINAL_STATES
+
 # Piped output (scripts, tests) gets wide lines instead of truncated names.
 _WIDTH = None if sys.stdout.isatty() else 240
 console = Console(width=_WIDTH)
 err_console = Console(stderr=True, width=_WIDTH)
-
-FINAL = {"succeeded", "failed", "cancelled", "interrupted"}
 
 
 class Client:
@@ -74,7 +74,7 @@ class Client:
                 bar.update(
                     task, completed=float(progress.get("percent") or 0), description=desc[:80]
                 )
-                if job["status"] in FINAL:
+                if job["status"] in FINAL_STATES:
                     return job
                 time.sleep(0.5)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from binnr.cli.app import app, job_body
 from binnr.cli.client import finish
 from binnr.cli.data import DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
-from binnr.cli.main import app
+from binnr.params import ClusterParams
 
 
 @app.command()
@@ -25,14 +26,14 @@ def cluster(
     wait: WaitOpt = True,
 ) -> None:
     """Cluster a *_source_target table over sentence embeddings and label its unlabelled rows."""
-    body: dict[str, Any] = {
-        "input_table": input_table,
-        "number_of_iterations": iterations,
-        "algorithm": algorithm,
+    body = job_body(
+        ClusterParams,
+        input_table=input_table,
+        number_of_iterations=iterations,
+        algorithm=algorithm,
+        embedding_model=embedding_model,
         **location(database, schema),
-    }
-    if embedding_model:
-        body["embedding_model"] = embedding_model
+    )
     c = client(url)
     finish(
         c, c.request("POST", "/classification/embeddings/cluster", json=body)["task_id"], wait=wait

@@ -8,8 +8,9 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from binnr.cli.app import app, job_body
 from binnr.cli.client import Client, console, finish
-from binnr.cli.main import app
+from binnr.params import ClassificationTablesParams
 from binnr.settings import get_settings
 
 UrlOpt = Annotated[str | None, typer.Option("--url", help="binnr server (default BINNR_URL)")]
@@ -68,17 +69,18 @@ def prepare(
     wait: WaitOpt = True,
 ) -> None:
     """Create the classification tables (labels, source_target, train, validation, predict)."""
-    body = {
-        "table_name": table,
-        "source_columns": source,
-        "target_column": target,
-        "template": template,
-        "create_validation": validation,
-        "llm_train_source": llm_train_source,
-        "validation_fraction": validation_fraction,
-        "seed": seed,
+    body = job_body(
+        ClassificationTablesParams,
+        table_name=table,
+        source_columns=source,
+        target_column=target,
+        template=template,
+        create_validation=validation,
+        llm_train_source=llm_train_source,
+        validation_fraction=validation_fraction,
+        seed=seed,
         **location(database, schema),
-    }
+    )
     c = client(url)
     finish(
         c, c.request("POST", "/data/create/tables/classification", json=body)["task_id"], wait=wait

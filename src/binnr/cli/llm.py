@@ -7,14 +7,14 @@ from typing import Annotated, Any
 
 import typer
 
+from binnr.backends.snowflake.cortex_llm_sql import FINAL_STATUSES
+from binnr.cli.app import app, job_body, train_app
 from binnr.cli.client import console, err_console
 from binnr.cli.data import DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
-from binnr.cli.main import app, train_app
+from binnr.params import LlmTrainParams
 
 llm_app = typer.Typer(help="LLM fine-tuning status and free prompts.", no_args_is_help=True)
 app.add_typer(llm_app, name="llm")
-
-FINAL = {"SUCCESS", "ERROR", "CANCELLED"}
 
 
 @train_app.command("llm")
@@ -36,22 +36,21 @@ def train_llm(
     wait: WaitOpt = True,
 ) -> None:
     """Fine-tune an LLM on source → label; prints the model name (and waits, with --wait)."""
-    body: dict[str, Any] = {
-        "training_table": training_table,
-        "target_column": target_column,
-        "validation_table": validation_table,
-        "model_type": model_type,
-        "max_steps": max_steps,
-        "epochs": epochs,
-        "learning_rate": learning_rate,
-        "lora_r": lora_r,
-        "batch_size": batch_size,
+    body = job_body(
+        LlmTrainParams,
+        training_table=training_table,
+        target_column=target_column,
+        validation_table=validation_table,
+        model_type=model_type,
+        max_steps=max_steps,
+        epochs=epochs,
+        learning_rate=learning_rate,
+        lora_r=lora_r,
+        batch_size=batch_size,
         **location(database, schema),
-    }
-    c = client(url)
-    accepted = c.request(
-        "POST", "/classification/llm/train", json={k: v for k, v in body.items() if v is not None}
     )
+    c = client(url)
+    accepted = c.request("POST", "/classification/llm/train", json=body)
     console.print(f"model_name: {accepted['model_name']}\njob_id: {accepted['job_id']}")
     if wait:
         _watch(c, accepted["job_id"])
@@ -82,7 +81,7 @@ def _watch(c: Any, job_id: str) -> None:
             f"step {state.get('step') or '-'}/{state.get('total_steps') or '-'}  "
             f"loss {loss if loss is not None else '-'}  eta {state.get('eta_seconds') or '-'}s"
         )
-        if state["job_status"] in FINAL:
+        if state["job_status"] in FINAL_STATUSES:
             if state["job_status"] != "SUCCESS":
                 err_console.print(f"[red]{(state.get('error') or {}).get('message', '')}[/red]")
                 raise typer.Exit(1)

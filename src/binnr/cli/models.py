@@ -8,9 +8,10 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
+from binnr.cli.app import app, job_body, train_app
 from binnr.cli.client import console, finish
 from binnr.cli.data import DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
-from binnr.cli.main import app, train_app
+from binnr.params import GbmTrainParams, PredictParams
 
 
 @train_app.command("gbm")
@@ -24,11 +25,13 @@ def train_gbm(
     wait: WaitOpt = True,
 ) -> None:
     """Train binnr's text GBM; prints the model name and metrics."""
-    body: dict[str, Any] = {"training_table": training_table, **location(database, schema)}
-    if validation_table:
-        body["validation_table"] = validation_table
-    if params:
-        body["params"] = json.loads(params)
+    body = job_body(
+        GbmTrainParams,
+        training_table=training_table,
+        validation_table=validation_table,
+        params=json.loads(params) if params else None,
+        **location(database, schema),
+    )
     c = client(url)
     finish(c, c.request("POST", "/classification/gbm/train", json=body)["task_id"], wait=wait)
 
@@ -45,7 +48,12 @@ def predict(
     """Predict a table with a GBM or LLM model; prints the results table."""
     c = client(url)
     kind = c.request("GET", f"/models/{model_name}")["kind"]
-    body = {"model_name": model_name, "predict_table": predict_table, **location(database, schema)}
+    body = job_body(
+        PredictParams,
+        model_name=model_name,
+        predict_table=predict_table,
+        **location(database, schema),
+    )
     finish(c, c.request("POST", f"/classification/{kind}/predict", json=body)["task_id"], wait=wait)
 
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from binnr.cli.main import app
+from binnr.cli.app import app
 from binnr.errors import ConfigError
 from binnr.settings import get_settings
 
@@ -27,8 +27,8 @@ def worker(
     """Run jobs from the Celery queue (needs CELERY_BROKER_URL and a shared BINNR_JOB_STORE)."""
     from binnr.cli.client import err_console
     from binnr.jobs.celery_app import CeleryOptions, check_duckdb, make_celery_app
-    from binnr.jobs.factory import job_store_url
-    from binnr.jobs.store import JobStore
+    from binnr.jobs.store import JobStore, job_store_url
+    from binnr.services.kinds import JOB_KINDS
 
     settings = get_settings()
     options = CeleryOptions()
@@ -44,7 +44,7 @@ def worker(
         raise typer.Exit(2) from exc
     settings.home.mkdir(parents=True, exist_ok=True)
     store = JobStore(job_store_url(settings))
-    celery = make_celery_app(settings, options=options, store=store)
+    celery = make_celery_app(settings, kinds=JOB_KINDS, options=options, store=store)
     argv = [
         "worker",
         "--pool=threads",

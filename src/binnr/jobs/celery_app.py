@@ -22,7 +22,7 @@ Options beyond :class:`Settings` (environment or ``.env``; see :class:`CeleryOpt
   marked ``interrupted``. Must be several heartbeats long.
 * ``BINNR_CELERY_ALLOW_DUCKDB`` (false): see :func:`check_duckdb`.
 
-``celery -A binnr.jobs.celery_app inspect active`` works too: the module exposes ``app``.
+``celery -A binnr.cli.celery_target inspect active`` works too.
 """
 
 from __future__ import annotations
@@ -32,7 +32,6 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -40,8 +39,9 @@ from celery import Celery, signals
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from binnr.errors import ConfigError, NotFound
+from binnr.jobs.kinds import KindTable
 from binnr.jobs.runner import run_job
-from binnr.jobs.store import JobStore, jobs_table
+from binnr.jobs.store import JobStore, job_store_url, jobs_table
 from binnr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,11 @@ def check_duckdb(settings: Settings, options: CeleryOptions, *, role: str) -> No
 
 # -- the app ----------------------------------------------------------------------------------
 def make_celery_app(
-    settings: Settings, *, options: CeleryOptions | None = None, store: JobStore | None = None
+    settings: Settings,
+    *,
+    kinds: KindTable,
+    options: CeleryOptions | None = None,
+    store: JobStore | None = None,
 ) -> Celery:
     """A Celery app for ``settings`` with the ``binnr.run_job`` task registered.
 
@@ -113,7 +117,9 @@ def make_celery_app(
     @app.task(name=TASK_NAME, shared=False, ignore_result=not settings.celery_result_backend)
     def run_job_task(job_id: str) -> str:
         """Run one stored job (the message carries its id only)."""
-        return execute_job(job_id, store=holder.get(), settings=settings, options=options)
+        return execute_job(
+            job_id, store=holder.get(), settings=settings, kinds=kinds, options=options
+        )
 
     def on_worker_init(sender: Any = None, **_: Any) -> None:
         if getattr(sender, "app", None) is app:
@@ -158,14 +164,14 @@ class _StoreHolder:
     def get(self) -> JobStore:
         with self._lock:
             if self._store is None:
-                from binnr.jobs.factory import job_store_url
-
                 self._store = JobStore(job_store_url(self._settings))
             return self._store
 
 
 # -- running a job in a worker ----------------------------------------------------------------
-def execute_job(job_id: str, *, store: JobStore, settings: Settings, options: CeleryOptions) -> str:
+def execute_job(
+    job_id: str, *, store: JobStore, settings: Settings, kinds: KindTable, options: CeleryOptions
+) -> str:
     """The task body: run a queued job with a heartbeat thread; returns the final state.
 
     A message whose job is no longer ``queued`` (cancelled, interrupted, redelivered after it
@@ -180,7 +186,7 @@ def execute_job(job_id: str, *, store: JobStore, settings: Settings, options: Ce
         log.info("job %s is %s; not running it", job_id, record.state)
         return record.state
     with heartbeat(store, job_id, every=options.job_heartbeat_seconds):
-        run_job(job_id, store=store, settings=settings)
+        run_job(job_id, store=store, settings=settings, kinds=kinds)
     return store.get(job_id).state
 
 
@@ -273,18 +279,3 @@ def stop_reaper(store: JobStore) -> None:
         reaper = _reapers.pop(store.url, None)
     if reaper is not None:
         reaper.stop()
-
-
-@lru_cache(maxsize=1)
-def default_app() -> Celery:
-    """The app for the process-wide settings (what ``celery -A`` and ``binnr worker`` use)."""
-    from binnr.settings import get_settings
-
-    return make_celery_app(get_settings())
-
-
-def __getattr__(name: str) -> Celery:
-    """``app``/``celery`` for ``celery -A binnr.jobs.celery_app ...`` (built on first use)."""
-    if name in ("app", "celery"):
-        return default_app()
-    raise AttributeError(name)

@@ -15,9 +15,11 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Mapping
 from typing import Any
 
 from kombu.utils.url import maybe_sanitize_url
+from pydantic import BaseModel
 
 from binnr.errors import ConfigError
 from binnr.jobs.celery_app import (
@@ -30,8 +32,8 @@ from binnr.jobs.celery_app import (
     stop_reaper,
 )
 from binnr.jobs.engine import StoreBackedEngine
+from binnr.jobs.kinds import KindTable
 from binnr.jobs.records import JobError, JobRecord
-from binnr.jobs.registry import get_job
 from binnr.jobs.store import JobStore
 from binnr.settings import Settings
 
@@ -42,13 +44,19 @@ class CeleryEngine(StoreBackedEngine):
     """A :class:`~binnr.jobs.engine.JobEngine` whose jobs run on Celery workers."""
 
     def __init__(
-        self, *, store: JobStore, settings: Settings, options: CeleryOptions | None = None
+        self,
+        *,
+        store: JobStore,
+        settings: Settings,
+        kinds: KindTable,
+        options: CeleryOptions | None = None,
     ) -> None:
         self.options = options or CeleryOptions()
         check_duckdb(settings, self.options, role="server")
         self.store = store
         self.settings = settings
-        self.app = make_celery_app(settings, options=self.options, store=store)
+        self.kinds = kinds
+        self.app = make_celery_app(settings, kinds=kinds, options=self.options, store=store)
         self.reaper: Reaper = start_reaper(store, self.options)
         self._embedded: EmbeddedWorker | None = None
         if settings.celery_in_process:
@@ -57,10 +65,9 @@ class CeleryEngine(StoreBackedEngine):
             )
             self._embedded.start()
 
-    def submit(self, *, kind: str, params: dict[str, Any]) -> JobRecord:
+    def submit(self, *, kind: str, params: BaseModel | Mapping[str, Any]) -> JobRecord:
         """Store a queued record, then send its id to the queue."""
-        get_job(kind)
-        record = self.store.create(kind=kind, params=params)
+        record = self._create(kind, params)
         try:
             self.app.send_task(
                 TASK_NAME, args=[record.id], task_id=record.id, queue=self.options.celery_queue

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
+from pydantic import BaseModel
+
 from binnr.errors import Conflict
-from binnr.jobs.records import JobRecord
-from binnr.jobs.registry import get_job
+from binnr.jobs.kinds import KindTable
+from binnr.jobs.records import ACTIVE_STATES, JobRecord
 from binnr.jobs.runner import run_job
 from binnr.jobs.store import JobStore
 from binnr.settings import Settings
@@ -18,8 +21,8 @@ class JobEngine(Protocol):
 
     store: JobStore
 
-    def submit(self, *, kind: str, params: dict[str, Any]) -> JobRecord:
-        """Queue a job and return its record."""
+    def submit(self, *, kind: str, params: BaseModel | Mapping[str, Any]) -> JobRecord:
+        """Validate ``params`` with the kind's model, queue the job, return its record."""
 
     def get(self, job_id: str) -> JobRecord:
         """One job record."""
@@ -43,9 +46,15 @@ class StoreBackedEngine:
     """The read side every engine shares: records come from the store."""
 
     store: JobStore
+    kinds: KindTable
 
     def get(self, job_id: str) -> JobRecord:
         return self.store.get(job_id)
+
+    def _create(self, kind: str, params: BaseModel | Mapping[str, Any]) -> JobRecord:
+        """The stored record: parameters validated by the kind's model, then dumped."""
+        typed = self.kinds.get(kind).parse(params)
+        return self.store.create(kind=kind, params=typed.dump())
 
     def list_active(self) -> list[JobRecord]:
         return self.store.active()
@@ -68,19 +77,21 @@ class StoreBackedEngine:
 class InProcessEngine(StoreBackedEngine):
     """Jobs on a thread pool inside the server process (the embedded default)."""
 
-    def __init__(self, *, store: JobStore, settings: Settings) -> None:
+    def __init__(self, *, store: JobStore, settings: Settings, kinds: KindTable) -> None:
         self.store = store
         self.settings = settings
+        self.kinds = kinds
         # Whatever was queued or running belonged to a process that is gone.
-        store.interrupt(states=("queued", "running"))
+        store.interrupt(states=ACTIVE_STATES)
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, settings.job_workers), thread_name_prefix="binnr-job"
         )
 
-    def submit(self, *, kind: str, params: dict[str, Any]) -> JobRecord:
-        get_job(kind)
-        record = self.store.create(kind=kind, params=params)
-        self._pool.submit(run_job, record.id, store=self.store, settings=self.settings)
+    def submit(self, *, kind: str, params: BaseModel | Mapping[str, Any]) -> JobRecord:
+        record = self._create(kind, params)
+        self._pool.submit(
+            run_job, record.id, store=self.store, settings=self.settings, kinds=self.kinds
+        )
         return record
 
     def shutdown(self) -> None:

@@ -8,10 +8,11 @@ import socket
 import threading
 
 from binnr.errors import BinnrError, JobCancelled
-from binnr.jobs.progress import ProgressState, Reporter
+from binnr.jobs.context import JobContext
+from binnr.jobs.kinds import KindTable
 from binnr.jobs.records import JobError
-from binnr.jobs.registry import JobContext, get_job
 from binnr.jobs.store import JobStore
+from binnr.progress import ProgressState, Reporter
 from binnr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,7 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{threading.current_thread().name}"
 
 
-def run_job(job_id: str, *, store: JobStore, settings: Settings) -> None:
+def run_job(job_id: str, *, store: JobStore, settings: Settings, kinds: KindTable) -> None:
     """Run a stored job to its end state; never raises for job failures."""
     record = store.get(job_id)
     if not store.mark_running(job_id, worker=worker_name()):
@@ -33,8 +34,8 @@ def run_job(job_id: str, *, store: JobStore, settings: Settings) -> None:
     )
     ctx = JobContext(job_id=job_id, settings=settings, progress=reporter)
     try:
-        fn = get_job(record.kind)
-        result = fn(ctx, dict(record.params))
+        kind = kinds.get(record.kind)
+        result = kind.run(ctx, kind.parse(record.params))
     except JobCancelled as exc:
         store.finish(job_id, state="cancelled", error=_error(exc), progress=_final(reporter))
     except BinnrError as exc:

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from binnr.errors import NotFound
 from binnr.jobs.records import ACTIVE_STATES, JobError, JobRecord, JobState, redact
+from binnr.settings import Settings
 
 _meta = sa.MetaData()
 jobs_table = sa.Table(
@@ -213,3 +214,8 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def job_store_url(settings: Settings) -> str:
+    """``BINNR_JOB_STORE`` or the embedded SQLite file under ``BINNR_HOME``."""
+    return settings.job_store or f"sqlite:///{(settings.home / 'jobs.sqlite3').resolve()}"

@@ -29,24 +29,16 @@ Training internals (data preparation, fitting, boosting, report, importance) liv
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
-# LightGBM's OpenMP threads spin while they wait. On a busy or oversubscribed machine (two job
-# threads, neighbours) that made 2-thread training 14x slower than 1 thread on 2k rows and 2.8x
-# on 22k rows (measured on 2 shared cores); passive waiting removes it. Only takes effect if no
-# OpenMP runtime was loaded before; set it in the service's environment to be sure.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-
 import lightgbm as lgb
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from binnr.errors import InvalidInput, ModelError
-from binnr.jobs.progress import NullProgress, Progress
+from binnr.errors import InvalidInput, ModelError, describe_validation_error
 from binnr.models import metrics
 from binnr.models.gbm_training import (
     Embed,
@@ -61,6 +53,7 @@ from binnr.models.gbm_training import (
 )
 from binnr.models.stacking import LinearScores
 from binnr.models.text_features import SelectedTfidf
+from binnr.progress import NullProgress, Progress
 
 FORMAT = "binnr.gbm/1"
 _CHUNK = 4096  # rows per predict chunk (cache-sized); chunks run on num_threads threads
@@ -279,8 +272,7 @@ def _params(params: GbmParams | dict[str, Any] | None) -> GbmParams:
     try:
         return GbmParams.model_validate(params or {})
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise InvalidInput(
-            f"Invalid GBM params: {problems}",
+            f"Invalid GBM params: {describe_validation_error(exc)}",
             hint=f"Allowed keys: {', '.join(GbmParams.model_fields)}.",
         ) from exc

@@ -18,10 +18,10 @@ import lightgbm as lgb
 import numpy as np
 
 from binnr.errors import InvalidInput, ModelError
-from binnr.jobs.progress import Progress
 from binnr.models import metrics
 from binnr.models.stacking import LinearScores, out_of_fold
 from binnr.models.text_features import SelectedTfidf, Vocabulary
+from binnr.progress import Progress
 
 if TYPE_CHECKING:
     from binnr.models.gbm import GbmParams

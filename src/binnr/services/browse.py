@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import sqlglot
 
 from binnr.errors import InvalidInput
@@ -81,3 +86,45 @@ def run_sql(*, warehouse: Warehouse, sql: str, limit: int) -> dict[str, Any]:
 
 def _returns_rows(tree: sqlglot.exp.Expr) -> bool:
     return isinstance(tree, sqlglot.exp.Query | sqlglot.exp.Describe | sqlglot.exp.Show)
+
+
+def _select_all(warehouse: Warehouse, ref: TableRef) -> str:
+    return warehouse.render("SELECT * FROM {t}", t=ref)
+
+
+def csv_stream(warehouse: Warehouse, ref: TableRef) -> Iterator[bytes]:
+    """The whole table as CSV chunks (one per Arrow batch; the header once)."""
+    first = True
+    for batch in warehouse.iter_batches(_select_all(warehouse, ref)):
+        buf = io.BytesIO()
+        options = pacsv.WriteOptions(include_header=first)
+        pacsv.write_csv(pa.Table.from_batches([batch]), buf, write_options=options)
+        first = False
+        yield buf.getvalue()
+    if first:  # an empty table still gets its header
+        empty = warehouse.fetch_arrow(_select_all(warehouse, ref))
+        buf = io.BytesIO()
+        pacsv.write_csv(empty, buf)
+        yield buf.getvalue()
+
+
+def parquet_stream(warehouse: Warehouse, ref: TableRef) -> Iterator[bytes]:
+    """The whole table as one Parquet file, streamed as row groups are written."""
+    buf = io.BytesIO()
+    writer: pq.ParquetWriter | None = None
+    for batch in warehouse.iter_batches(_select_all(warehouse, ref)):
+        if writer is None:
+            writer = pq.ParquetWriter(buf, batch.schema)
+        writer.write_batch(batch)
+        yield _drain(buf)
+    if writer is None:
+        writer = pq.ParquetWriter(buf, warehouse.fetch_arrow(_select_all(warehouse, ref)).schema)
+    writer.close()
+    yield _drain(buf)
+
+
+def _drain(buf: io.BytesIO) -> bytes:
+    data = buf.getvalue()
+    buf.seek(0)
+    buf.truncate()
+    return data

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from binnr.errors import InvalidInput
-from binnr.jobs.registry import JobContext, job
+from binnr.jobs.context import JobContext
 from binnr.models.cluster import hidden_split
-from binnr.services.cortex_embedder import embedder_for
+from binnr.params.cluster import ClusterParams
+from binnr.services.embedders import embedder_for
 from binnr.services.embedding_cache import EmbeddingCache, text_key
-from binnr.services.labels import LabelMap, require_columns, resolve_labels
+from binnr.services.label_map import LabelMap, require_columns, resolve_labels
 from binnr.services.predictions import write_tables
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef
@@ -21,15 +22,9 @@ from binnr.warehouse.names import TableRef
 _ROWS = 'SELECT "source", "target" FROM {t}'
 
 
-def check_cluster(*, warehouse: Warehouse, params: dict[str, Any]) -> None:
-    """Before queuing: the table, its columns, labelled rows, iterations."""
-    if int(params.get("number_of_iterations", 2)) < 1:
-        raise InvalidInput(
-            "number_of_iterations must be at least 1.", hint="Use 1 or more iterations."
-        )
-    ref = warehouse.ref(
-        params["input_table"], database=params.get("database"), schema=params.get("schema")
-    )
+def check_cluster(*, warehouse: Warehouse, params: ClusterParams) -> None:
+    """Before queuing: the table, its columns, labelled rows."""
+    ref = params.ref(warehouse, params.input_table)
     require_columns(warehouse, ref)
     rows = warehouse.query(
         warehouse.render('SELECT COUNT(*) AS n FROM {t} WHERE "target" IS NOT NULL', t=ref)
@@ -51,31 +46,27 @@ class _Rows:
     model: str
 
 
-@job("embeddings.cluster")
-def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def cluster_job(ctx: JobContext, params: ClusterParams) -> dict[str, Any]:
     """Write ``embeddings_<input>`` and ``embeddings_clustered_<input>``; evaluate on 10%."""
     from binnr.models.cluster import cluster
 
     wh, progress = ctx.warehouse, ctx.progress
     check_cluster(warehouse=wh, params=params)
-    ref = wh.ref(
-        params["input_table"], database=params.get("database"), schema=params.get("schema")
-    )
+    ref = params.ref(wh, params.input_table)
     labels = resolve_labels(warehouse=wh, ref=ref)
-    rows, cache = _embed(ctx, ref=ref, model=params.get("embedding_model"))
+    rows, cache = _embed(ctx, ref=ref, model=params.embedding_model)
     progress.phase("cluster", index=3, total=4)
     order = sorted(labels.numbers)
     index = {n: i for i, n in enumerate(order)}
     targets = np.array([index[int(n)] if n is not None else -1 for n in rows.numbers], dtype=int)
-    hidden = hidden_split(targets, fraction=0.1, seed=int(params.get("seed", 0)))
-    algorithm: Literal["pinned", "seed"] = params.get("algorithm") or "pinned"
+    hidden = hidden_split(targets, fraction=0.1, seed=params.seed)
     result = cluster(
         embeddings=rows.vectors,
         targets=np.where(hidden, -1, targets),
         n_classes=len(order),
-        number_of_iterations=int(params.get("number_of_iterations", 2)),
-        n_components=params.get("n_components", 500),
-        algorithm=algorithm,
+        number_of_iterations=params.number_of_iterations,
+        n_components=params.n_components,
+        algorithm=params.algorithm,
     )
     progress.phase("write", index=4, total=4)
     predicted = [order[int(p)] for p in result.predicted]
@@ -94,7 +85,7 @@ def cluster_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
         "texts_embedded": cache.embedded,
         "texts_reused": cache.reused,
         "embedding_model": rows.model,
-        "algorithm": algorithm,
+        "algorithm": params.algorithm,
         "evaluation": _evaluation(labels, order, targets, result.predicted, hidden),
     }
 
@@ -124,7 +115,7 @@ def _evaluation(
     """Score the rows whose labels were hidden during clustering."""
     from binnr.models.metrics import evaluate, summary
 
-    names = [labels.numbers[n] for n in order]
+    names = labels.labels
     report = evaluate(
         actual=[names[t] for t in targets[hidden]],
         predicted=[names[p] for p in np.asarray(predicted)[hidden]],

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from binnr.jobs.progress import NullProgress, Progress
+from binnr.progress import NullProgress, Progress
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef
 

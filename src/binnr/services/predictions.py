@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pyarrow as pa
 
-from binnr.jobs.progress import Progress
+from binnr.progress import Progress
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef
 
@@ -23,6 +23,12 @@ Scorer = Callable[[pa.RecordBatch], dict[str, pa.Array]]
 def timestamp() -> str:
     """``yyyymmddHHMMSS`` in UTC, the suffix of model and results names."""
     return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+
+
+def model_name_for(prefix: str, table: TableRef | str) -> str:
+    """``<prefix>_<table>_<yyyymmddHHMMSS>``: the name of a model trained on ``table``."""
+    name = table.name if isinstance(table, TableRef) else table
+    return f"{prefix}_{name.lower()}_{timestamp()}"
 
 
 def write_results(

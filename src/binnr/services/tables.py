@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from binnr.errors import InvalidInput
-from binnr.jobs.registry import JobContext, job
+from binnr.jobs.context import JobContext
+from binnr.params.data import ClassificationTablesParams
 from binnr.prep import classification as stmts
 from binnr.prep.classification import ClassificationSpec
 from binnr.prep.template import Part, parse_template
@@ -15,11 +17,9 @@ from binnr.warehouse.names import TableRef, column
 RESERVED = ("source", "target")
 
 
-def check_spec(
-    *, warehouse: Warehouse, spec: ClassificationSpec, database: str | None, schema: str | None
-) -> list[Part]:
+def check_spec(*, warehouse: Warehouse, spec: ClassificationTablesParams) -> list[Part]:
     """Everything that can be checked before the job is queued; returns the template parts."""
-    src = warehouse.ref(spec.table_name, database=database, schema=schema)
+    src = spec.ref(warehouse, spec.table_name)
     columns = [c.name for c in warehouse.columns(src)]
     sources = [column(c, field="source_columns") for c in spec.source_columns]
     target = column(spec.target_column, field="target_column")
@@ -50,18 +50,15 @@ def check_spec(
     return parts
 
 
-@job("classification_tables")
-def classification_tables_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
+def classification_tables_job(ctx: JobContext, spec: ClassificationTablesParams) -> dict[str, Any]:
     """Build labels, source_target, train, [validation] and predict tables; all or none appear."""
-    spec = ClassificationSpec.model_validate(params["spec"])
     wh, progress = ctx.warehouse, ctx.progress
-    database, schema = params.get("database"), params.get("schema")
-    parts = check_spec(warehouse=wh, spec=spec, database=database, schema=schema)
-    src = wh.ref(spec.table_name, database=database, schema=schema)
+    parts = check_spec(warehouse=wh, spec=spec)
+    src = spec.ref(wh, spec.table_name)
     target = column(spec.target_column)
     finals = _final_names(wh, src=src, target=target, spec=spec)
     staged = {key: wh.staging(ref) for key, ref in finals.items()}
-    steps = _steps(wh, spec=spec, src=src, target=target, parts=parts, staged=staged)
+    steps = _steps(_Build(wh=wh, spec=spec, src=src, target=target, parts=parts, staged=staged))
     try:
         for i, (key, sql, binds) in enumerate(steps, start=1):
             progress.phase(f"create {finals[key].name}", index=i, total=len(steps) + 1)
@@ -103,47 +100,43 @@ def _final_names(
 Step = tuple[str, str, list[Any]]
 
 
-def _steps(
-    wh: Warehouse,
-    *,
-    spec: ClassificationSpec,
-    src: TableRef,
-    target: str,
-    parts: list[Part],
-    staged: dict[str, TableRef],
-) -> list[Step]:
+@dataclass(frozen=True)
+class _Build:
+    """One run of the job: what every statement is rendered from."""
+
+    wh: Warehouse
+    spec: ClassificationSpec
+    src: TableRef
+    target: str
+    parts: list[Part]
+    staged: dict[str, TableRef]
+
+
+def _steps(build: _Build) -> list[Step]:
     """(table role, rendered statement, bound values) in the order they must run."""
-    number = f"{target}_number"
-    labels_sql = wh.render(
-        stmts.LABELS, out=staged["labels"], src=src, target=target, target_number=number
+    labels_sql = build.wh.render(
+        stmts.LABELS,
+        out=build.staged["labels"],
+        src=build.src,
+        target=build.target,
+        target_number=f"{build.target}_number",
     )
-    return [
-        ("labels", labels_sql, []),
-        _source_target_step(wh, spec=spec, src=src, target=target, parts=parts, staged=staged),
-        *_split_steps(wh, spec=spec, src=src, staged=staged),
-    ]
+    return [("labels", labels_sql, []), _source_target_step(build), *_split_steps(build)]
 
 
-def _source_target_step(
-    wh: Warehouse,
-    *,
-    spec: ClassificationSpec,
-    src: TableRef,
-    target: str,
-    parts: list[Part],
-    staged: dict[str, TableRef],
-) -> Step:
-    expr, slots = stmts.source_expression(parts, spec.llm_train_source)
-    binds: list[Any] = [p.text for p in parts if not p.is_column]
+def _source_target_step(build: _Build) -> Step:
+    wh, spec, src, target = build.wh, build.spec, build.src, build.target
+    expr, slots = stmts.source_expression(build.parts, spec.llm_train_source)
+    binds: list[Any] = [p.text for p in build.parts if not p.is_column]
     if spec.llm_train_source:
         sql = wh.render(stmts.DISTINCT_LABELS, target=target, src=src)
         labels = [str(r["label"]) for r in wh.query(sql)]
         binds.append(stmts.LLM_SUFFIX.format(labels=" or ".join(labels)))
     st_sql = wh.render(
         stmts.SOURCE_TARGET.replace("{source_expr}", expr),
-        out=staged["source_target"],
+        out=build.staged["source_target"],
         src=src,
-        labels=staged["labels"],
+        labels=build.staged["labels"],
         target=target,
         target_number=f"{target}_number",
         **slots,
@@ -151,13 +144,12 @@ def _source_target_step(
     return ("source_target", st_sql, binds)
 
 
-def _split_steps(
-    wh: Warehouse, *, spec: ClassificationSpec, src: TableRef, staged: dict[str, TableRef]
-) -> list[Step]:
+def _split_steps(build: _Build) -> list[Step]:
+    wh, spec, staged = build.wh, build.spec, build.staged
     st = staged["source_target"]
     steps: list[Step] = []
     if spec.create_validation:
-        cols = [c.name for c in wh.columns(src)] + list(RESERVED)
+        cols = [c.name for c in wh.columns(build.src)] + list(RESERVED)
         binds = [spec.seed, spec.validation_fraction]
         for role, template in (
             ("train", stmts.TRAIN_SPLIT),

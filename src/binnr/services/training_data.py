@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from binnr.errors import ModelError
-from binnr.services.labels import LabelMap
+from binnr.services.label_map import LabelMap
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef
 

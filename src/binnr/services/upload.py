@@ -6,30 +6,28 @@ from pathlib import Path
 from typing import Any
 
 from binnr.errors import InvalidInput
-from binnr.jobs.registry import JobContext, job
+from binnr.jobs.context import JobContext
+from binnr.params.data import UploadParams
 from binnr.prep.files import detect_format, normalise_headers, read_header
 from binnr.warehouse.base import LoadSpec
 
 
-@job("upload")
-def upload_job(ctx: JobContext, params: dict[str, Any]) -> dict[str, Any]:
-    """Load ``params['path']`` into ``table_name``; the temp file is removed afterwards."""
-    path = Path(params["path"])
+def upload_job(ctx: JobContext, params: UploadParams) -> dict[str, Any]:
+    """Load the uploaded file into ``table_name``; the temp file is removed afterwards."""
+    path = Path(params.path)
     try:
         return _load(ctx, path=path, params=params)
     finally:
         path.unlink(missing_ok=True)
 
 
-def _load(ctx: JobContext, *, path: Path, params: dict[str, Any]) -> dict[str, Any]:
+def _load(ctx: JobContext, *, path: Path, params: UploadParams) -> dict[str, Any]:
     wh, progress = ctx.warehouse, ctx.progress
     progress.phase("read header", index=1, total=3)
     fmt = detect_format(path)
     original = read_header(path, fmt)
     columns = normalise_headers(original)
-    target = wh.ref(
-        params["table_name"], database=params.get("database"), schema=params.get("schema")
-    )
+    target = params.ref(wh, params.table_name)
     rejects = wh.derived(target, suffix="__rejects")
     wh.ensure_schema(target)
     staging, staging_rejects = wh.staging(target), wh.staging(rejects)
@@ -40,7 +38,7 @@ def _load(ctx: JobContext, *, path: Path, params: dict[str, Any]) -> dict[str, A
         format=fmt,
         columns=columns,
         source_columns=original,
-        infer_types=bool(params.get("infer_types")),
+        infer_types=params.infer_types,
         target=staging,
         rejects=staging_rejects,
     )

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Request, status
 
 from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, accepted, location_notes
 from binnr.api.schemas import ClassificationTablesRequest, TaskAccepted
 from binnr.api.upload_stream import stream_upload
 from binnr.errors import InvalidInput
+from binnr.params import ClassificationTablesParams, UploadParams
 from binnr.services.tables import check_spec
 from binnr.warehouse.names import ident
 
@@ -69,16 +68,21 @@ async def upload(
             raise InvalidInput("The form field table_name is missing.", hint="Add -F table_name=…")
         if form.path is None:
             raise InvalidInput("The form field file is missing.", hint="Add -F file=@data.csv")
-        params: dict[str, Any] = {k: form.fields.get(k) or None for k in _UPLOAD_FIELDS}
-        params["infer_types"] = (params["infer_types"] or "").lower() in ("1", "true", "yes")
-        params["path"] = str(form.path)
-        params["filename"] = form.filename
+        fields = {k: form.fields.get(k) or None for k in _UPLOAD_FIELDS}
+        params = UploadParams(
+            table_name=fields["table_name"] or "",
+            database=fields["database"],
+            schema_=fields["schema"],
+            infer_types=(fields["infer_types"] or "").lower() in ("1", "true", "yes"),
+            path=str(form.path),
+            filename=form.filename,
+        )
         record = engine.submit(kind="upload", params=params)
     except BaseException:
         if form.path is not None:
             form.path.unlink(missing_ok=True)
         raise
-    notes = location_notes(warehouse, warehouse_name=params["warehouse"], role=params["role"])
+    notes = location_notes(warehouse, warehouse_name=fields["warehouse"], role=fields["role"])
     return TaskAccepted(task_id=record.id, notes=notes)
 
 
@@ -92,10 +96,7 @@ async def upload(
 def create_classification_tables(
     body: ClassificationTablesRequest, engine: EngineDep, warehouse: WarehouseDep
 ) -> TaskAccepted:
-    check_spec(warehouse=warehouse, spec=body, database=body.database, schema=body.schema_)
-    spec = body.model_dump(
-        include=set(type(body).model_fields) - {"database", "schema_", "warehouse", "role"}
-    )
-    params = {"spec": spec, "database": body.database, "schema": body.schema_}
+    params = body.job_params(ClassificationTablesParams)
+    check_spec(warehouse=warehouse, spec=params)
     record = engine.submit(kind="classification_tables", params=params)
     return accepted(record, warehouse, body)

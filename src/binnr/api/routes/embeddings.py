@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from binnr.api.deps import EngineDep, WarehouseDep, accepted
-from binnr.api.schemas import TaskAccepted
-from binnr.api.schemas_classification import ClusterRequest
+from binnr.api.schemas import ClusterRequest, TaskAccepted
+from binnr.params import ClusterParams
 from binnr.services.cluster import check_cluster
 
 router = APIRouter(prefix="/classification/embeddings", tags=["embeddings"])
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/classification/embeddings", tags=["embeddings"])
 )
 def cluster(body: ClusterRequest, engine: EngineDep, warehouse: WarehouseDep) -> TaskAccepted:
     """Embed ``source``, cluster seeded by the labelled classes, label the unlabelled rows."""
-    params = body.job_params()
+    params = body.job_params(ClusterParams)
     check_cluster(warehouse=warehouse, params=params)
     record = engine.submit(kind="embeddings.cluster", params=params)
     return accepted(record, warehouse, body)

@@ -7,10 +7,10 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from binnr.api.deps import EngineDep, LocationDep, RegistryDep, WarehouseDep, accepted
-from binnr.api.schemas import TaskAccepted
-from binnr.api.schemas_classification import GbmTrainRequest, PredictRequest
-from binnr.services import gbm as service
-from binnr.services.scoring import model_evaluation
+from binnr.api.routes.models import model_accuracy
+from binnr.api.schemas import GbmTrainRequest, PredictRequest, TaskAccepted
+from binnr.params import GbmTrainParams, PredictParams
+from binnr.services.classifier.jobs import check_predict, check_train
 
 router = APIRouter(prefix="/classification/gbm", tags=["gbm"])
 
@@ -23,8 +23,8 @@ router = APIRouter(prefix="/classification/gbm", tags=["gbm"])
 )
 def train(body: GbmTrainRequest, engine: EngineDep, warehouse: WarehouseDep) -> TaskAccepted:
     """Train binnr's text GBM on a ``*_train`` table; the result names the model."""
-    params = body.job_params()
-    service.check_train(warehouse=warehouse, params=params)
+    params = body.job_params(GbmTrainParams)
+    check_train(warehouse=warehouse, params=params)
     record = engine.submit(kind="gbm.train", params=params)
     return accepted(record, warehouse, body)
 
@@ -39,8 +39,8 @@ def predict(
     body: PredictRequest, engine: EngineDep, warehouse: WarehouseDep, registry: RegistryDep
 ) -> TaskAccepted:
     """Predict a table into ``gbm_results_<table>_<yyyymmddHHMMSS>``."""
-    params = body.job_params()
-    service.check_predict(warehouse=warehouse, registry=registry, params=params)
+    params = body.job_params(PredictParams)
+    check_predict(warehouse=warehouse, registry=registry, params=params)
     record = engine.submit(kind="gbm.predict", params=params)
     return accepted(record, warehouse, body)
 
@@ -61,11 +61,4 @@ def accuracy(
     results_table: str | None = None,
 ) -> dict[str, Any]:
     """Accuracy and per-class figures on the evaluation split, or of a results table."""
-    return model_evaluation(
-        warehouse=warehouse,
-        registry=registry,
-        name=model_name,
-        results_table=results_table,
-        database=location.database,
-        schema=location.schema,
-    )
+    return model_accuracy(location, model_name, registry, warehouse, results_table)

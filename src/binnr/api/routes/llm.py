@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Query, status
 
@@ -14,17 +14,17 @@ from binnr.api.deps import (
     accepted,
     location_notes,
 )
-from binnr.api.schemas import TaskAccepted
-from binnr.api.schemas_classification import (
+from binnr.api.schemas import (
     LlmResponse,
     LlmTrainAccepted,
     LlmTrainCheck,
     LlmTrainRequest,
     PredictRequest,
+    TaskAccepted,
 )
 from binnr.jobs.records import JobRecord
-from binnr.services import llm as service
-from binnr.services.llm_predict import check_predict, respond
+from binnr.params import LlmPromptParams, LlmTrainParams, PredictParams
+from binnr.services.llm.jobs import check_predict, prepare_train, respond
 
 router = APIRouter(prefix="/classification/llm", tags=["llm"])
 
@@ -49,13 +49,13 @@ def train(
     body: LlmTrainRequest, engine: EngineDep, warehouse: WarehouseDep, settings: SettingsDep
 ) -> LlmTrainAccepted:
     """Fine-tune a base model on ``source`` → ``target_column``; poll ``/train/check``."""
-    params = body.job_params()
-    service.check_train(warehouse=warehouse, settings=settings, params=params)
-    params["model_name"] = service.model_name_for(body.training_table)
+    params = prepare_train(
+        warehouse=warehouse, settings=settings, params=body.job_params(LlmTrainParams)
+    )
     record = engine.submit(kind="llm.train", params=params)
     notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
     return LlmTrainAccepted(
-        task_id=record.id, job_id=record.id, model_name=params["model_name"], notes=notes
+        task_id=record.id, job_id=record.id, model_name=str(params.model_name), notes=notes
     )
 
 
@@ -97,7 +97,7 @@ def predict(
     settings: SettingsDep,
 ) -> TaskAccepted:
     """Classify a table into ``llm_<predict_table>_<yyyymmddHHMMSS>``."""
-    params = body.job_params()
+    params = body.job_params(PredictParams)
     check_predict(warehouse=warehouse, registry=registry, settings=settings, params=params)
     record = engine.submit(kind="llm.predict", params=params)
     return accepted(record, warehouse, body)
@@ -108,22 +108,9 @@ def response(
     warehouse: WarehouseDep,
     registry: RegistryDep,
     settings: SettingsDep,
-    llm_prompt: str = Query(min_length=1, max_length=100_000),
-    model_name: str | None = None,
-    llm_role: Literal["system", "user", "assistant"] = "user",
-    llm_temperature: float = Query(default=0.1, ge=0, le=2),
-    llm_max_tokens: int = Query(default=100, ge=1, le=8192),
-    llm_top_p: float = Query(default=0, ge=0, le=1),
+    params: Annotated[LlmPromptParams, Query()],
 ) -> LlmResponse:
     """A completion for a free prompt (the original's route; values are bound, not pasted)."""
-    params = {
-        "model_name": model_name,
-        "llm_prompt": llm_prompt,
-        "llm_role": llm_role,
-        "llm_temperature": llm_temperature,
-        "llm_max_tokens": llm_max_tokens,
-        "llm_top_p": llm_top_p,
-    }
     return LlmResponse(
         **respond(warehouse=warehouse, registry=registry, settings=settings, params=params)
     )

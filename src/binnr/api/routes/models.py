@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Response, status
 
 from binnr.api.deps import LocationDep, RegistryDep, WarehouseDep
-from binnr.api.schemas_classification import ModelDetail, ModelSummary
+from binnr.api.schemas import ModelDetail, ModelSummary
 from binnr.models.registry import ModelRecord
-from binnr.services.scoring import model_evaluation
+from binnr.services.evaluation import model_evaluation
 
 router = APIRouter(prefix="/models", tags=["models"])
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterator
 from typing import Literal
 
-import pyarrow as pa
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
 from binnr.api.deps import LocationDep, SettingsDep, WarehouseDep
 from binnr.api.schemas import SqlRequest, SqlResult, TableRows, TableSummary
 from binnr.errors import Forbidden, InvalidInput, WarehouseError
-from binnr.services.browse import page_rows, run_sql
-from binnr.warehouse.base import Warehouse
-from binnr.warehouse.names import TableRef
+from binnr.services.browse import csv_stream, page_rows, parquet_stream, run_sql
 
 router = APIRouter(prefix="/data", tags=["tables"])
 
@@ -57,50 +50,10 @@ def download_table(
     """The whole table, streamed as CSV or Parquet."""
     ref = warehouse.ref(name, database=location.database, schema=location.schema)
     warehouse.columns(ref)  # 404 before the response starts
-    stream = _csv_stream(warehouse, ref) if format == "csv" else _parquet_stream(warehouse, ref)
+    stream = csv_stream(warehouse, ref) if format == "csv" else parquet_stream(warehouse, ref)
     media = "text/csv" if format == "csv" else "application/vnd.apache.parquet"
     headers = {"Content-Disposition": f'attachment; filename="{ref.name}.{format}"'}
     return StreamingResponse(stream, media_type=media, headers=headers)
-
-
-def _select_all(warehouse: Warehouse, ref: TableRef) -> str:
-    return warehouse.render("SELECT * FROM {t}", t=ref)
-
-
-def _csv_stream(warehouse: Warehouse, ref: TableRef) -> Iterator[bytes]:
-    first = True
-    for batch in warehouse.iter_batches(_select_all(warehouse, ref)):
-        buf = io.BytesIO()
-        options = pacsv.WriteOptions(include_header=first)
-        pacsv.write_csv(pa.Table.from_batches([batch]), buf, write_options=options)
-        first = False
-        yield buf.getvalue()
-    if first:  # an empty table still gets its header
-        empty = warehouse.fetch_arrow(_select_all(warehouse, ref))
-        buf = io.BytesIO()
-        pacsv.write_csv(empty, buf)
-        yield buf.getvalue()
-
-
-def _parquet_stream(warehouse: Warehouse, ref: TableRef) -> Iterator[bytes]:
-    buf = io.BytesIO()
-    writer: pq.ParquetWriter | None = None
-    for batch in warehouse.iter_batches(_select_all(warehouse, ref)):
-        if writer is None:
-            writer = pq.ParquetWriter(buf, batch.schema)
-        writer.write_batch(batch)
-        yield _drain(buf)
-    if writer is None:
-        writer = pq.ParquetWriter(buf, warehouse.fetch_arrow(_select_all(warehouse, ref)).schema)
-    writer.close()
-    yield _drain(buf)
-
-
-def _drain(buf: io.BytesIO) -> bytes:
-    data = buf.getvalue()
-    buf.seek(0)
-    buf.truncate()
-    return data
 
 
 @router.post("/sql", response_model=SqlResult, operation_id="run_sql")

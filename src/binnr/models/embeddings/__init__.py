@@ -2,8 +2,8 @@
 
 ``get_embedder(settings)`` returns the local provider (all-MiniLM-L6-v2 by default) on the
 fastest backend available (OpenVINO, then ONNX Runtime, then PyTorch). Snowflake's Cortex
-embeddings run in SQL; see :mod:`binnr.models.cortex_embed`. Importing this package switches the
-Hugging Face libraries to offline mode unless the environment says otherwise.
+embeddings run in SQL; see :mod:`binnr.backends.snowflake.cortex_embedder`. Importing this
+package switches the Hugging Face libraries to offline mode unless the environment says otherwise.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 
 from binnr.errors import ModelError
-from binnr.jobs.progress import NullProgress, Progress
+from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
 Backend = Literal["auto", "openvino", "onnx", "torch"]
@@ -49,7 +49,7 @@ def get_embedder(settings: Settings, *, name: str | None = None) -> Embedder:
     """The local embedder for model ``name`` (default ``settings.embedding_model``).
 
     The backend is ``settings.embedding_backend``; loaded models are cached per process.
-    Cortex embeddings run inside Snowflake (:mod:`binnr.models.cortex_embed`), not here.
+    Cortex embeddings run inside Snowflake (:mod:`binnr.backends.snowflake.cortex_embedder`).
     """
     from binnr.models.embeddings.local import load_local
 

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from binnr.errors import BinnrError, ModelError, NotSupported
-from binnr.jobs.progress import NullProgress, Progress
 from binnr.models.embeddings.base import Backend, resolve_model_dir
 from binnr.models.embeddings.export import (
     ONNX_FILE,
@@ -43,6 +42,7 @@ from binnr.models.embeddings.runners import (
     run_one,
 )
 from binnr.models.embeddings.tokens import Tokens, pad_batch, tokenize
+from binnr.progress import NullProgress, Progress
 
 log = logging.getLogger(__name__)
 

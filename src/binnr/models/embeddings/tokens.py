@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 
 from binnr.errors import ModelError
-from binnr.jobs.progress import NullProgress, Progress
 from binnr.models.embeddings.modeling import INPUT_NAMES, ModelSpec
+from binnr.progress import NullProgress, Progress
 
 _CHUNK = 4096  # texts tokenised between two cancel checks
 

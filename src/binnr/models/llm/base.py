@@ -1,8 +1,10 @@
-"""The LLM provider interface, shared types and model-type resolution.
+"""The in-process LLM client interface, shared types and model-type resolution.
 
-A provider fine-tunes (when ``supports_finetune``), classifies rows into a fixed label set and
-answers free prompts. Three exist: ``local`` (transformers + LoRA, :mod:`.local`), ``openai``
-(any OpenAI-compatible server, :mod:`.openai`) and ``cortex`` (Snowflake SQL, :mod:`.cortex`).
+A client fine-tunes (when ``supports_finetune``), classifies rows into a fixed label set and
+answers free prompts. Two exist: ``local`` (transformers + LoRA, :mod:`.local`) and ``openai``
+(any OpenAI-compatible server, :mod:`.openai`). Cortex runs in Snowflake instead: its provider
+is :class:`binnr.services.llm.cortex.CortexProvider`, its SQL in
+:mod:`binnr.backends.snowflake.cortex_llm_sql`.
 
 Model types resolve per provider (:func:`resolve_model_type`):
 
@@ -27,7 +29,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from pydantic import BaseModel, Field
 
 from binnr.errors import InvalidInput, ModelError
-from binnr.jobs.progress import NullProgress, Progress
+from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
 ProviderName = Literal["local", "openai", "cortex"]
@@ -81,7 +83,7 @@ class Classification:
 
 
 @runtime_checkable
-class LLMProvider(Protocol):
+class LLMClient(Protocol):
     """What every provider offers. Methods are keyword-only and may block for a long time."""
 
     name: str

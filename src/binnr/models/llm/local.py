@@ -23,13 +23,13 @@ from peft import PeftModel
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from binnr.errors import InvalidInput, ModelError
-from binnr.jobs.progress import NullProgress, Progress
 from binnr.models.llm import lora
 from binnr.models.llm.base import DEFAULT_MODELS, Classification, FinetuneOptions, Role
 from binnr.models.llm.base import resolve_model_type as resolve
 from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.gguf_base import load_base
 from binnr.models.llm.scoring import score_labels
+from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
 META_FILE = "llm.json"
@@ -47,7 +47,7 @@ class Loaded:
     meta: dict[str, Any]
 
 
-class LocalProvider:
+class LocalClient:
     """Fine-tune, classify and complete with local transformers models."""
 
     name = "local"

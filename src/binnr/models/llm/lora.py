@@ -18,9 +18,9 @@ from peft import LoraConfig, PeftModel, get_peft_model
 from transformers import PreTrainedModel
 
 from binnr.errors import ModelError
-from binnr.jobs.progress import Progress
 from binnr.models.llm.base import FinetuneOptions
 from binnr.models.llm.batching import forward_rows
+from binnr.progress import Progress
 
 Example = tuple[list[int], list[int]]  # (prefix ids, completion ids)
 ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj")

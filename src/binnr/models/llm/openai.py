@@ -27,9 +27,9 @@ from typing import Any
 import httpx
 
 from binnr.errors import InvalidInput, ModelError, NotSupported
-from binnr.jobs.progress import NullProgress, Progress
 from binnr.models.llm.base import Classification, FinetuneOptions, Role, resolve_model_type
 from binnr.models.llm.labels import instruction_prompt, parse_label
+from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,7 +42,7 @@ class RowError(Exception):
     """One request failed for good; the row keeps the message."""
 
 
-class OpenAIProvider:
+class OpenAIClient:
     """Chat completions against an OpenAI-compatible server."""
 
     name = "openai"

@@ -1,0 +1,206 @@
+"""The embedded default: a DuckDB file under ``BINNR_HOME``.
+
+DuckDB allows one process per file, so the server process owns the connection; every thread
+gets its own cursor, and writes go through one lock (datasette's single-writer model) so jobs
+never race on DDL. ``database`` names another file under ``BINNR_HOME`` (attached on demand);
+``schema`` is a DuckDB schema created on demand; warehouse and role do not apply.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, ClassVar, Literal
+
+import duckdb
+import pyarrow as pa
+
+from binnr.errors import BinnrError, InvalidInput, NotFound, WarehouseError, map_exceptions
+from binnr.settings import Settings
+from binnr.warehouse.base import Column, LoadResult, LoadSpec, Params, TableInfo, Warehouse
+from binnr.warehouse.names import TableRef
+from binnr.warehouse.sql import qualified, quote_ident
+
+# File-content problems (bad JSON, bad encoding, failed casts) are the user's to fix.
+_ERRORS: dict[type[BaseException], type[BinnrError]] = {
+    duckdb.InvalidInputException: InvalidInput,
+    duckdb.ConversionException: InvalidInput,
+    duckdb.Error: WarehouseError,
+}
+MAX_LINE_BYTES = 8 * 1024 * 1024
+
+
+class DuckDBWarehouse(Warehouse):
+    """Warehouse on a local DuckDB file."""
+
+    name: ClassVar[str] = "duckdb"
+    dialect: ClassVar[str] = "duckdb"
+    identifier_case: ClassVar[Literal["lower", "upper"]] = "lower"
+    uses_warehouse_and_role: ClassVar[bool] = False
+
+    def __init__(self, path: Path, *, database: str | None = None, schema: str | None = None):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.home = path.parent
+        with map_exceptions(_ERRORS, context=f"opening {path}"):
+            self._conn = duckdb.connect(str(path))
+        self._main_catalog = str(self._conn.execute("SELECT current_database()").fetchone()[0])  # type: ignore[index]
+        self.default_database = (database or self._main_catalog).lower()
+        self.default_schema = (schema or "main").lower()
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> DuckDBWarehouse:
+        return cls(settings.duckdb_path, database=settings.database, schema=settings.schema_)
+
+    # -- connections -----------------------------------------------------------------------
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        cur = getattr(self._local, "cursor", None)
+        if cur is None:
+            cur = self._conn.cursor()
+            self._local.cursor = cur
+        return cur
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction under the writer lock."""
+        with self._write_lock, map_exceptions(_ERRORS):
+            cur = self._cursor()
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    # -- SQL -------------------------------------------------------------------------------
+    def query(self, statement: str, params: Params = ()) -> list[dict[str, Any]]:
+        with map_exceptions(_ERRORS):
+            cur = self._cursor().execute(statement, list(params))
+            names = [d[0].lower() for d in cur.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def execute(self, statement: str, params: Params = ()) -> None:
+        with self._write_lock, map_exceptions(_ERRORS):
+            self._cursor().execute(statement, list(params))
+
+    def iter_batches(
+        self, statement: str, params: Params = (), *, batch_size: int = 65_536
+    ) -> Iterator[pa.RecordBatch]:
+        # A dedicated cursor: the reader stays open while the caller writes elsewhere.
+        cur = self._conn.cursor()
+        try:
+            with map_exceptions(_ERRORS):
+                reader: pa.RecordBatchReader = cur.execute(statement, list(params)).to_arrow_reader(
+                    batch_size
+                )
+                yield from reader
+        finally:
+            cur.close()
+
+    def _empty_result(self, statement: str, params: Params) -> pa.Table:
+        with map_exceptions(_ERRORS):
+            return self._conn.cursor().execute(statement, list(params)).to_arrow_table()
+
+    # -- tables ----------------------------------------------------------------------------
+    def ensure_schema(self, ref: TableRef) -> None:
+        with self._write_lock, map_exceptions(_ERRORS):
+            cur = self._cursor()
+            if ref.database and ref.database != self._main_catalog.lower():
+                attached = {
+                    r[0].lower()
+                    for r in cur.execute("SELECT database_name FROM duckdb_databases()").fetchall()
+                }
+                if ref.database not in attached:
+                    target = self.home / f"{ref.database}.duckdb"
+                    cur.execute(
+                        f"ATTACH IF NOT EXISTS ? AS {quote_ident(ref.database)}", [str(target)]
+                    )
+            if ref.schema:
+                qualified = ".".join(quote_ident(p) for p in (ref.database, ref.schema) if p)
+                cur.execute(f"CREATE SCHEMA IF NOT EXISTS {qualified}")
+
+    def _catalog_filter(self, ref: TableRef) -> list[str]:
+        return [ref.database or self.default_database, ref.schema or self.default_schema, ref.name]
+
+    def table_exists(self, ref: TableRef) -> bool:
+        rows = self.query(
+            "SELECT 1 FROM information_schema.tables WHERE lower(table_catalog) = ? "
+            "AND lower(table_schema) = ? AND lower(table_name) = ?",
+            self._catalog_filter(ref),
+        )
+        return bool(rows)
+
+    def columns(self, ref: TableRef) -> list[Column]:
+        rows = self.query(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE lower(table_catalog) = ? AND lower(table_schema) = ? AND lower(table_name) = ? "
+            "ORDER BY ordinal_position",
+            self._catalog_filter(ref),
+        )
+        if not rows:
+            raise NotFound(
+                f"Table {ref} does not exist.",
+                hint="GET /data/tables lists a schema's tables; POST /data/upload adds one.",
+            )
+        return [Column(name=r["column_name"].lower(), type=r["data_type"]) for r in rows]
+
+    def list_tables(self, *, database: str | None, schema: str | None) -> list[TableInfo]:
+        db = self.fold(database or self.default_database)
+        sch = self.fold(schema or self.default_schema)
+        if db != self._main_catalog.lower():
+            self.ensure_schema(TableRef(name="x", schema=sch, database=db))
+        names = self.query(
+            "SELECT table_name FROM information_schema.tables WHERE lower(table_catalog) = ? "
+            "AND lower(table_schema) = ? ORDER BY table_name",
+            [db, sch],
+        )
+        out = []
+        for row in names:
+            name = str(row["table_name"])
+            if name.startswith("__stg_"):
+                continue
+            ref = TableRef(name=name, schema=sch, database=db)
+            cols = [c.name for c in self.columns(ref)]
+            out.append(TableInfo(name=name, rows=self.row_count(ref), columns=cols))
+        return out
+
+    def write_batches(
+        self, ref: TableRef, batches: Iterable[pa.RecordBatch], *, schema: pa.Schema
+    ) -> int:
+        target = qualified(ref)
+        view = f"__arrow_{uuid.uuid4().hex[:8]}"
+        rows = 0
+        with self._write_lock, map_exceptions(_ERRORS):
+            cur = self._cursor()
+            cur.register(view, pa.Table.from_batches([], schema=schema))
+            cur.execute(f"CREATE OR REPLACE TABLE {target} AS SELECT * FROM {view}")
+            cur.unregister(view)
+            for batch in batches:
+                cur.register(view, pa.Table.from_batches([batch]))
+                cur.execute(f"INSERT INTO {target} SELECT * FROM {view}")
+                cur.unregister(view)
+                rows += batch.num_rows
+        return rows
+
+    def publish(self, pairs: Sequence[tuple[TableRef, TableRef]]) -> None:
+        with self.transaction() as cur:
+            for staging, final in pairs:
+                cur.execute(f"DROP TABLE IF EXISTS {qualified(final)}")
+                cur.execute(f"ALTER TABLE {qualified(staging)} RENAME TO {quote_ident(final.name)}")
+
+    def load_file(self, spec: LoadSpec) -> LoadResult:
+        from binnr.backends.duckdb.load import load_file
+
+        with self._write_lock, map_exceptions(_ERRORS, context="loading the file"):
+            return load_file(self._cursor(), spec, max_line_bytes=MAX_LINE_BYTES)
+
+    def close(self) -> None:
+        # A job thread may still be inside a statement at shutdown; its work is marked
+        # interrupted at the next start, so closing must not fail the shutdown.
+        with suppress(duckdb.Error):
+            self._conn.close()

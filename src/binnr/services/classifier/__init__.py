@@ -1,0 +1,1 @@
+"""Supervised classifiers behind the original's "GBM" routes: engines, jobs and checks."""

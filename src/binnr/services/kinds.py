@@ -1,0 +1,28 @@
+"""Every job kind binnr runs: name, parameter model and function, imported explicitly."""
+
+from __future__ import annotations
+
+from binnr.jobs.kinds import JobKind, KindTable
+from binnr.params.cluster import ClusterParams
+from binnr.params.data import ClassificationTablesParams, SleepParams, UploadParams
+from binnr.params.gbm import GbmTrainParams, PredictParams
+from binnr.params.llm import LlmTrainParams
+from binnr.services.classifier.jobs import gbm_predict_job, gbm_train_job
+from binnr.services.cluster import cluster_job
+from binnr.services.llm.jobs import llm_predict_job, llm_train_job
+from binnr.services.sleep import sleep_job
+from binnr.services.tables import classification_tables_job
+from binnr.services.upload import upload_job
+
+JOB_KINDS = KindTable(
+    [
+        JobKind("upload", UploadParams, upload_job),
+        JobKind("classification_tables", ClassificationTablesParams, classification_tables_job),
+        JobKind("gbm.train", GbmTrainParams, gbm_train_job),
+        JobKind("gbm.predict", PredictParams, gbm_predict_job),
+        JobKind("llm.train", LlmTrainParams, llm_train_job),
+        JobKind("llm.predict", PredictParams, llm_predict_job),
+        JobKind("embeddings.cluster", ClusterParams, cluster_job),
+        JobKind("sleep", SleepParams, sleep_job),
+    ]
+)

@@ -1,0 +1,1 @@
+"""LLM classification: providers (local, OpenAI-compatible, Cortex), jobs and checks."""
