@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 INSTALL_HINT = "chromium not found: apt-get install chromium (.ci/run installs it)"
 
@@ -43,6 +44,27 @@ def browser_type_launch_args(
 ) -> dict[str, Any]:
     """pytest-playwright's launch arguments, pointed at the system chromium."""
     return {**browser_type_launch_args, "executable_path": chromium_executable}
+
+
+# pytest-playwright's own browser, context and page hang off a session-scoped Playwright. While
+# sync Playwright is started, its event loop counts as running in the main thread, so any test
+# after these (in any folder) calling asyncio.run() would fail. These overrides start Playwright
+# per module instead, and still honour pytest-playwright's launch options (--headed, --slowmo).
+@pytest.fixture(scope="module")
+def browser(browser_type_launch_args: dict[str, Any]) -> Iterator[Browser]:
+    """The system chromium, for the tests of one module."""
+    with sync_playwright() as started:
+        launched = started.chromium.launch(**browser_type_launch_args)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A page in a fresh browser context (no cookies or storage shared between tests)."""
+    context = browser.new_context()
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

@@ -10,6 +10,9 @@ from typing import Any, Protocol
 import httpx
 from playwright.sync_api import Locator, Page, expect
 
+#: Generous: the 1.5 MB bundle loads and renders on a busy CI machine (expect's default is 5 s).
+_UI_MS = 30_000
+
 #: States a job ends in; the test polls until one of them.
 _FINAL = ("succeeded", "failed", "cancelled", "interrupted")
 
@@ -48,7 +51,7 @@ def _execute(block: Locator) -> tuple[str, str]:
     """Press Execute; the live response's status code and body text."""
     block.locator(".execute").click()
     live = block.locator(".live-responses-table .response")
-    expect(live).to_be_visible()
+    expect(live).to_be_visible(timeout=_UI_MS)
     status = live.locator(".response-col_status").inner_text().strip()
     body = live.locator(".response-col_description pre").first.inner_text()
     return status, body
@@ -65,11 +68,11 @@ def _wait_job(client: httpx.Client, task_id: str, timeout: float = 60.0) -> dict
 
 def test_docs_render_every_operation(server: Server, page: Page, console_errors: list[str]) -> None:
     page.goto(f"{server.url}/")
-    expect(page).to_have_url(f"{server.url}/docs")
-    expect(page.locator(".info .version-stamp")).to_contain_text("OAS 3.1")
+    expect(page).to_have_url(f"{server.url}/docs", timeout=_UI_MS)
+    expect(page.locator(".info .version-stamp")).to_contain_text("OAS 3.1", timeout=_UI_MS)
     expected = _spec_operations(server)
     blocks = page.locator(".opblock")
-    expect(blocks).to_have_count(len(expected))
+    expect(blocks).to_have_count(len(expected), timeout=_UI_MS)
     rendered = {tuple(op) for op in blocks.evaluate_all(_RENDERED_OPERATIONS)}
     assert rendered == expected
     assert "Unable to render" not in page.content()
