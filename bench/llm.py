@@ -25,7 +25,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from sklearn.model_selection import train_test_split
 
 from binnr.models.llm import FinetuneOptions
-from binnr.models.llm.local import LocalProvider
+from binnr.models.llm.local import LocalClient
 from binnr.settings import Settings
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/tweet_sentiment_extraction_train.csv"
@@ -126,7 +126,7 @@ def llm_rows(
     settings = Settings(home=Path(args.home))
     labels = sorted(train["sentiment"].unique())
     prompts, actual = list(test["text"]), list(test["sentiment"])
-    provider = LocalProvider(settings=settings, threads=args.threads)
+    provider = LocalClient(settings=settings, threads=args.threads)
     rows = []
     if not args.skip_zero_shot:
         started = time.monotonic()

@@ -7,12 +7,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, RedirectResponse
-from fastapi.staticfiles import StaticFiles
-from swagger_ui_bundle import swagger_ui_path
 
 from binnr import __version__
+from binnr.api.docs_ui import install_docs
 from binnr.api.errors import install_error_handlers
 from binnr.api.routes import data, embeddings, gbm, jobs, llm, models, tables
 from binnr.backends.factory import close_all, get_warehouse
@@ -61,27 +58,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router)
-    _install_docs(app)
+    install_docs(app)
+    _install_healthz(app)
     return app
 
 
-def _install_docs(app: FastAPI) -> None:
-    app.mount("/static/swagger", StaticFiles(directory=str(swagger_ui_path)), name="swagger")
-
-    @app.get("/", include_in_schema=False)
-    def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
-    @app.get("/docs", include_in_schema=False)
-    def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="binnr — API",
-            swagger_js_url="/static/swagger/swagger-ui-bundle.js",
-            swagger_css_url="/static/swagger/swagger-ui.css",
-            swagger_favicon_url="/static/swagger/favicon-32x32.png",
-        )
-
+def _install_healthz(app: FastAPI) -> None:
     @app.get("/healthz", tags=["health"], operation_id="healthz")
     def healthz() -> dict[str, str]:
         settings: Settings = app.state.settings

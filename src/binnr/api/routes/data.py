@@ -25,10 +25,12 @@ _UPLOAD_BODY = {
                     "required": ["file", "table_name"],
                     "properties": {
                         "table_name": {"type": "string", "description": "Target table"},
-                        "database": {"type": "string"},
-                        "schema": {"type": "string"},
-                        "warehouse": {"type": "string"},
-                        "role": {"type": "string"},
+                        # "" (the configured location) rather than Swagger UI's sample
+                        # value "string", which Try it out would send as a real name.
+                        "database": {"type": "string", "default": ""},
+                        "schema": {"type": "string", "default": ""},
+                        "warehouse": {"type": "string", "default": ""},
+                        "role": {"type": "string", "default": ""},
                         "infer_types": {"type": "boolean", "default": False},
                         "file": {"type": "string", "format": "binary"},
                     },
