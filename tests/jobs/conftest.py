@@ -13,7 +13,7 @@ import pytest
 from binnr.jobs.celery_engine import CeleryEngine
 from binnr.jobs.engine import InProcessEngine, JobEngine
 from binnr.jobs.store import JobStore
-from binnr.services.kinds import JOB_KINDS
+from binnr.services.job_table import JOB_KINDS
 from tests.support.celery import Workers, make_options, make_settings, worker_env
 
 

@@ -22,7 +22,7 @@ from binnr.jobs.celery_app import CeleryOptions, check_duckdb, execute_job
 from binnr.jobs.celery_engine import CeleryEngine
 from binnr.jobs.records import FINAL_STATES
 from binnr.jobs.store import JobStore
-from binnr.services.kinds import JOB_KINDS
+from binnr.services.job_table import JOB_KINDS
 from tests.support.celery import (
     BINNR,
     HEARTBEAT_SECONDS,

@@ -98,12 +98,21 @@ def test_unknown_kind_is_refused(engine: JobEngine) -> None:
         engine.submit(kind="no-such-kind", params={})
 
 
+def test_unknown_parameters_are_refused_at_submit(engine: JobEngine) -> None:
+    with pytest.raises(InvalidInput, match=r"sleep job: i: Extra inputs"):
+        engine.submit(kind="sleep", params={"seconds": 0.0, "i": 1})
+
+
 def test_fifty_queued_jobs_all_finish(engine: JobEngine) -> None:
-    records = [engine.submit(kind="sleep", params={"seconds": 0.0, "i": i}) for i in range(50)]
+    # ``steps`` tags each job: every record must keep its own parameters.
+    records = [
+        engine.submit(kind="sleep", params={"seconds": 0.0, "steps": i + 1}) for i in range(50)
+    ]
     for record in records:
         done = wait_for(engine, record.id, timeout=60)
         assert done.state == "succeeded", done
-        assert done.params["i"] == records.index(record)
+        assert done.params["steps"] == records.index(record) + 1
+        assert done.result == {"slept": 0.0, "steps": done.params["steps"]}
 
 
 def test_running_job_names_its_worker(engine: JobEngine) -> None:

@@ -9,8 +9,9 @@ import pytest
 
 from binnr.errors import Conflict
 from binnr.jobs.engine import InProcessEngine
+from binnr.jobs.runner import run_job
 from binnr.jobs.store import JobStore
-from binnr.services.kinds import JOB_KINDS
+from binnr.services.job_table import JOB_KINDS
 from binnr.settings import Settings
 
 
@@ -59,5 +60,25 @@ def test_engine_runs_and_cancels_sleep_jobs(tmp_path: Path) -> None:
         assert done.progress["percent"] == 100.0
         with pytest.raises(Conflict):
             engine.cancel(quick.id)
+    finally:
+        engine.shutdown()
+
+
+def test_a_record_from_another_version_fails_clearly(tmp_path: Path) -> None:
+    """A stored record whose parameters this version does not know fails when it starts."""
+    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    engine = InProcessEngine(store=JobStore(url), settings=Settings(home=tmp_path), kinds=JOB_KINDS)
+    try:
+        old = engine.store.create(kind="sleep", params={"seconds": 0, "legacy_knob": 3})
+        engine._pool.submit(run_job, old.id, store=engine.store, settings=engine.settings,
+                            kinds=JOB_KINDS)  # fmt: skip
+        deadline = time.monotonic() + 20
+        while engine.get(old.id).active and time.monotonic() < deadline:
+            time.sleep(0.05)
+        failed = engine.get(old.id)
+        assert failed.state == "failed"
+        assert failed.error is not None and failed.error.type == "InvalidInput"
+        assert "legacy_knob" in failed.error.message
+        assert "another binnr version" in (failed.error.hint or "")
     finally:
         engine.shutdown()

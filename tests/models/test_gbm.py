@@ -18,6 +18,7 @@ from binnr.models import gbm
 from binnr.models.gbm import GbmParams, TrainedGbm, train
 from binnr.models.stacking import LinearScores
 from binnr.models.text_features import SelectedTfidf, Vocabulary
+from tests.support.progress import Recorder
 
 CUES = {
     "pos": ["great", "lovely", "awesome", "brilliant"],
@@ -41,34 +42,6 @@ def make(n: int, seed: int, classes: Mapping[str, list[str]] = CUES) -> tuple[li
         texts.append(" ".join(words).capitalize() + rng.choice(["", "!", " :)", "..."]))
         labels.append(label)
     return texts, labels
-
-
-class Recorder:
-    """A real Progress that keeps what it was told (and can ask to cancel)."""
-
-    def __init__(self, cancel_after: int | None = None) -> None:
-        self.phases: list[str] = []
-        self.metrics: list[dict[str, Any]] = []
-        self.cancel_after, self.checks = cancel_after, 0
-
-    def phase(self, name: str, *, index: int, total: int) -> None:
-        self.phases.append(name)
-
-    def update(
-        self,
-        *,
-        done: float | None = None,
-        total: float | None = None,
-        message: str | None = None,
-        metrics: Mapping[str, Any] | None = None,
-    ) -> None:
-        if metrics:
-            self.metrics.append(dict(metrics))
-
-    def check_cancelled(self) -> None:
-        self.checks += 1
-        if self.cancel_after is not None and self.checks > self.cancel_after:
-            raise JobCancelled("cancelled")
 
 
 @pytest.fixture(scope="module")
@@ -205,7 +178,7 @@ def test_given_eval_set_binary_and_balanced_weights() -> None:
 def test_cancel_from_the_training_callback() -> None:
     texts, labels = make(90, seed=6)
     with pytest.raises(JobCancelled):
-        train(texts=texts, labels=labels, params=FAST, progress=Recorder(cancel_after=3))
+        train(texts=texts, labels=labels, params=FAST, progress=Recorder(cancel_after_checks=3))
 
 
 def _embeddings(labels: list[str], seed: int) -> np.ndarray:

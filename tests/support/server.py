@@ -21,9 +21,10 @@ from typing import Any
 
 import httpx
 
+from binnr.jobs.records import FINAL_STATES
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
-FINAL_STATES = frozenset({"succeeded", "failed", "cancelled", "interrupted"})
 
 
 def binnr_exe() -> str:

@@ -1,6 +1,7 @@
 """Every data statement binnr renders, with example identifiers and bound values.
 
-Shared by tests/warehouse/test_statements_duckdb.py and tests/snowflake/test_statements.py:
+Shared by tests/backends/duckdb/test_statements_duckdb.py and
+tests/backends/snowflake/test_statements_snowflake.py:
 each statement is rendered for both dialects (compared with :data:`GOLDEN`) and executed, in
 order, against the small :data:`FIXTURE` table by :func:`run_pipeline`.
 """

@@ -14,7 +14,7 @@ from binnr.api.errors import install_error_handlers
 from binnr.api.routes import data, embeddings, gbm, jobs, llm, models, tables
 from binnr.backends.factory import close_all, get_warehouse
 from binnr.jobs.factory import make_engine
-from binnr.services.kinds import JOB_KINDS
+from binnr.services.job_table import JOB_KINDS
 from binnr.settings import Settings, get_settings
 
 log = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from functools import lru_cache
 from celery import Celery
 
 from binnr.jobs.celery_app import make_celery_app
-from binnr.services.kinds import JOB_KINDS
+from binnr.services.job_table import JOB_KINDS
 from binnr.settings import get_settings
 
 

@@ -28,7 +28,7 @@ def worker(
     from binnr.cli.client import err_console
     from binnr.jobs.celery_app import CeleryOptions, check_duckdb, make_celery_app
     from binnr.jobs.store import JobStore, job_store_url
-    from binnr.services.kinds import JOB_KINDS
+    from binnr.services.job_table import JOB_KINDS
 
     settings = get_settings()
     options = CeleryOptions()

@@ -1,6 +1,6 @@
 """Job kinds: a name, its parameter model and its function.
 
-The table of kinds is built where the job functions live (:mod:`binnr.services.kinds`) and
+The table of kinds is built where the job functions live (:mod:`binnr.services.job_table`) and
 handed to the engine by whoever starts it (the API app, the worker), so this layer never
 imports the layer above it.
 """

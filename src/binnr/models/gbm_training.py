@@ -12,19 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import lightgbm as lgb
 import numpy as np
 
 from binnr.errors import InvalidInput, ModelError
 from binnr.models import metrics
+from binnr.models.gbm_params import GbmParams
 from binnr.models.stacking import LinearScores, out_of_fold
 from binnr.models.text_features import SelectedTfidf, Vocabulary
 from binnr.progress import Progress
-
-if TYPE_CHECKING:
-    from binnr.models.gbm import GbmParams
 
 Embed = Callable[[Sequence[str]], np.ndarray]
 MAX_BIN = 15

@@ -10,7 +10,8 @@ import pyarrow as pa
 
 from binnr.errors import InvalidInput
 from binnr.jobs.context import JobContext
-from binnr.models.cluster import hidden_split
+from binnr.models.cluster import cluster, hidden_split
+from binnr.models.metrics import evaluate, summary
 from binnr.params.cluster import ClusterParams
 from binnr.services.embedders import embedder_for
 from binnr.services.embedding_cache import EmbeddingCache, text_key
@@ -48,8 +49,6 @@ class _Rows:
 
 def cluster_job(ctx: JobContext, params: ClusterParams) -> dict[str, Any]:
     """Write ``embeddings_<input>`` and ``embeddings_clustered_<input>``; evaluate on 10%."""
-    from binnr.models.cluster import cluster
-
     wh, progress = ctx.warehouse, ctx.progress
     check_cluster(warehouse=wh, params=params)
     ref = params.ref(wh, params.input_table)
@@ -113,8 +112,6 @@ def _evaluation(
     hidden: np.ndarray,
 ) -> dict[str, Any]:
     """Score the rows whose labels were hidden during clustering."""
-    from binnr.models.metrics import evaluate, summary
-
     names = labels.labels
     report = evaluate(
         actual=[names[t] for t in targets[hidden]],

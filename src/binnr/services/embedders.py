@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from binnr.backends.snowflake.cortex_embed_sql import DEFAULT_MODEL as CORTEX_DEFAULT_MODEL
 from binnr.backends.snowflake.cortex_embedder import CortexEmbedder
-from binnr.models.embeddings.base import Embedder, get_embedder
+from binnr.models.embeddings.base import Embedder
+from binnr.models.embeddings.local import get_embedder
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef

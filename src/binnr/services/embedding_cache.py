@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from binnr.models.embeddings import get_embedder
 from binnr.progress import NullProgress, Progress
+from binnr.settings import get_settings
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef
 
@@ -83,9 +85,6 @@ def gbm_embedder(
     ``x_source_target_train`` and ``..._validation`` share texts with ``x_source_target``, so
     the cache of ``embeddings_x_source_target`` (and of the table itself) is consulted.
     """
-    from binnr.models.embeddings import get_embedder
-    from binnr.settings import get_settings
-
     cache = EmbeddingCache(model=model)
     for base in _base_tables(training):
         cache.load(warehouse=warehouse, ref=warehouse.derived(base, prefix="embeddings_"))

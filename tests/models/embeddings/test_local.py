@@ -5,8 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import threading
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +20,7 @@ from binnr.models.embeddings import Embedder, get_embedder, resolve_model_dir
 from binnr.models.embeddings.base import bundled_model_dir
 from binnr.models.embeddings.local import LocalEmbedder, clear_cache, load_local
 from binnr.settings import Settings
+from tests.support.progress import Recorder
 
 SENTENCES = [
     "The flight was delayed for three hours and nobody told us why.",
@@ -32,31 +32,6 @@ SENTENCES = [
     "Layin n bed with a headache  ughhhh...waitin on your call...",
     " Sooo SAD I will miss you here in San Diego!!!",
 ]
-
-
-@dataclass
-class Recorder:
-    """A Progress that keeps updates and cancels after ``cancel_after`` of them."""
-
-    cancel_after: int | None = None
-    updates: list[dict[str, Any]] = field(default_factory=list)
-
-    def phase(self, name: str, *, index: int, total: int) -> None:
-        return None
-
-    def update(
-        self,
-        *,
-        done: float | None = None,
-        total: float | None = None,
-        message: str | None = None,
-        metrics: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.updates.append({"done": done, "total": total, "message": message})
-
-    def check_cancelled(self) -> None:
-        if self.cancel_after is not None and len(self.updates) >= self.cancel_after:
-            raise JobCancelled("cancelled by the test")
 
 
 @pytest.fixture(scope="module")
@@ -149,7 +124,9 @@ def test_progress_and_cancel(openvino: LocalEmbedder) -> None:
     assert [u["done"] for u in progress.updates] == [2, 4, 6, 8]
     assert progress.updates[-1]["message"] == "embedded 8/8"
     with pytest.raises(JobCancelled):
-        LocalEmbedder(openvino.loaded, batch_size=2).embed(SENTENCES, progress=Recorder(1))
+        LocalEmbedder(openvino.loaded, batch_size=2).embed(
+            SENTENCES, progress=Recorder(cancel_after=1)
+        )
 
 
 def test_get_embedder_uses_the_settings_cache(tmp_path: Path, openvino: LocalEmbedder) -> None:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,35 +19,11 @@ from binnr.models.llm.local import LocalClient, read_metadata
 from binnr.models.llm.scoring import score_labels
 from binnr.services.llm.in_process import LocalProvider
 from binnr.settings import Settings
+from tests.support.progress import Recorder
 from tests.support.tiny_llm import synthetic
 
 LABELS = ["negative", "positive"]
 OPTIONS = FinetuneOptions(max_steps=60, learning_rate=1e-2, batch_size=16, lora_r=16, seed=0)
-
-
-@dataclass
-class Recorder:
-    """A Progress that keeps every update and can cancel after ``cancel_after`` updates."""
-
-    cancel_after: int | None = None
-    updates: list[dict[str, Any]] = field(default_factory=list)
-
-    def phase(self, name: str, *, index: int, total: int) -> None:
-        return None
-
-    def update(
-        self,
-        *,
-        done: float | None = None,
-        total: float | None = None,
-        message: str | None = None,
-        metrics: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.updates.append({"done": done, "total": total, "metrics": dict(metrics or {})})
-
-    def check_cancelled(self) -> None:
-        if self.cancel_after is not None and len(self.updates) >= self.cancel_after:
-            raise JobCancelled("cancelled by the test")
 
 
 @dataclass

@@ -10,7 +10,7 @@ from binnr.api.deps import EngineDep, LocationDep, RegistryDep, WarehouseDep, ac
 from binnr.api.routes.models import model_accuracy
 from binnr.api.schemas import GbmTrainRequest, PredictRequest, TaskAccepted
 from binnr.params import GbmTrainParams, PredictParams
-from binnr.services.classifier.jobs import check_predict, check_train
+from binnr.services.classifier.service import check_predict, check_train
 
 router = APIRouter(prefix="/classification/gbm", tags=["gbm"])
 

@@ -24,7 +24,7 @@ from binnr.api.schemas import (
 )
 from binnr.jobs.records import JobRecord
 from binnr.params import LlmPromptParams, LlmTrainParams, PredictParams
-from binnr.services.llm.jobs import check_predict, prepare_train, respond
+from binnr.services.llm.service import check_predict, prepare_train, respond
 
 router = APIRouter(prefix="/classification/llm", tags=["llm"])
 

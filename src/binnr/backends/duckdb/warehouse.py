@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Literal
 import duckdb
 import pyarrow as pa
 
+from binnr.backends.duckdb.load import load_file
 from binnr.errors import BinnrError, InvalidInput, NotFound, WarehouseError, map_exceptions
 from binnr.settings import Settings
 from binnr.warehouse.base import Column, LoadResult, LoadSpec, Params, TableInfo, Warehouse
@@ -194,8 +195,6 @@ class DuckDBWarehouse(Warehouse):
                 cur.execute(f"ALTER TABLE {qualified(staging)} RENAME TO {quote_ident(final.name)}")
 
     def load_file(self, spec: LoadSpec) -> LoadResult:
-        from binnr.backends.duckdb.load import load_file
-
         with self._write_lock, map_exceptions(_ERRORS, context="loading the file"):
             return load_file(self._cursor(), spec, max_line_bytes=MAX_LINE_BYTES)
 

@@ -6,6 +6,7 @@ statement, and read back as arrays; the scratch tables are dropped afterwards.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,7 +64,5 @@ class CortexEmbedder:
 
 def _floats(value: object) -> list[float]:
     if isinstance(value, str):  # the connector returns ARRAY values as JSON text
-        import json
-
         return [float(v) for v in json.loads(value)]
     return [float(v) for v in value]  # type: ignore[attr-defined]

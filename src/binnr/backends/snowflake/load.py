@@ -20,7 +20,8 @@ import json
 import re
 import uuid
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
+from contextlib import AbstractContextManager
+from typing import Any, Protocol
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
@@ -28,12 +29,32 @@ import snowflake.connector.pandas_tools
 
 from binnr.errors import InvalidInput, WarehouseError
 from binnr.prep.files import is_gzip
-from binnr.warehouse.base import LoadResult, LoadSpec
+from binnr.warehouse.base import LoadResult, LoadSpec, Params
 from binnr.warehouse.names import TableRef
 from binnr.warehouse.sql import qualified, quote_ident
 
-if TYPE_CHECKING:
-    from binnr.backends.snowflake.warehouse import SnowflakeWarehouse
+
+class LoadTarget(Protocol):
+    """What loading needs of :class:`binnr.backends.snowflake.warehouse.SnowflakeWarehouse`
+    (a protocol, so that this module does not import the class that imports it)."""
+
+    @property
+    def load_method(self) -> str: ...
+    @property
+    def write_method(self) -> str: ...
+    @property
+    def default_database(self) -> str: ...
+    @property
+    def default_schema(self) -> str: ...
+
+    def fold(self, name: str) -> str: ...
+    def connection(self) -> Any: ...
+    def cursor(self, *, as_dict: bool = False) -> AbstractContextManager[Any]: ...
+    def query(self, statement: str, params: Params = ()) -> list[dict[str, Any]]: ...
+    def execute(self, statement: str, params: Params = ()) -> None: ...
+    def execute_returning_id(self, statement: str, params: Params = ()) -> str: ...
+    def row_count(self, ref: TableRef) -> int: ...
+
 
 #: Rows per ``write_pandas`` call (each is one or more Parquet files and a COPY).
 CHUNK_ROWS = 250_000
@@ -72,7 +93,7 @@ def create_table_sql(ref: TableRef, schema: pa.Schema) -> str:
 
 
 def write_batches(
-    wh: SnowflakeWarehouse, ref: TableRef, batches: Iterable[pa.RecordBatch], *, schema: pa.Schema
+    wh: LoadTarget, ref: TableRef, batches: Iterable[pa.RecordBatch], *, schema: pa.Schema
 ) -> int:
     """Create ``ref`` (replacing it) and append ``batches`` in chunks with ``write_pandas``.
 
@@ -112,7 +133,7 @@ def _nested_as_json(chunk: pa.Table) -> pa.Table:
     return chunk
 
 
-def _write_chunk(wh: SnowflakeWarehouse, ref: TableRef, chunk: pa.Table) -> None:
+def _write_chunk(wh: LoadTarget, ref: TableRef, chunk: pa.Table) -> None:
     if wh.write_method == "bind":
         _bind_chunk(wh, ref, chunk)
         return
@@ -132,7 +153,7 @@ def _write_chunk(wh: SnowflakeWarehouse, ref: TableRef, chunk: pa.Table) -> None
         raise WarehouseError(f"writing {ref.name} failed: {str(output)[:300]}")
 
 
-def _bind_chunk(wh: SnowflakeWarehouse, ref: TableRef, chunk: pa.Table) -> None:
+def _bind_chunk(wh: LoadTarget, ref: TableRef, chunk: pa.Table) -> None:
     """One ``INSERT`` with array-bound rows (``executemany``), for engines without PUT."""
     cols = ", ".join(quote_ident(c) for c in chunk.column_names)
     marks = ", ".join("?" for _ in chunk.column_names)
@@ -156,14 +177,14 @@ def _to_pandas(chunk: pa.Table) -> Any:
 
 
 # -- files -------------------------------------------------------------------------------------
-def load_file(wh: SnowflakeWarehouse, spec: LoadSpec) -> LoadResult:
+def load_file(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
     """Create ``spec.target`` and ``spec.rejects`` from the file (see the module docstring)."""
     if spec.format == "csv" and not spec.infer_types and wh.load_method == "stage":
         return _stage_csv(wh, spec)
     return _local(wh, spec)
 
 
-def _stage_csv(wh: SnowflakeWarehouse, spec: LoadSpec) -> LoadResult:
+def _stage_csv(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
     """Temporary stage + PUT + COPY INTO (ON_ERROR = CONTINUE) + VALIDATE for the rejects."""
     location = spec.target.with_name(wh.fold(f"BINNR_LOAD_{uuid.uuid4().hex[:12]}"))
     stage = "@" + qualified(location)
@@ -193,7 +214,7 @@ def _literal(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _result(wh: SnowflakeWarehouse, spec: LoadSpec) -> LoadResult:
+def _result(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
     samples = wh.query(
         f'SELECT "line", "reason", "raw" FROM {qualified(spec.rejects)} ORDER BY "line" LIMIT 5'
     )
@@ -211,7 +232,7 @@ def _text_schema(columns: list[str]) -> pa.Schema:
     return pa.schema([(c, pa.string()) for c in columns])
 
 
-def _local(wh: SnowflakeWarehouse, spec: LoadSpec) -> LoadResult:
+def _local(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
     """Parse the file with pyarrow here and write target and rejects with write_batches."""
     rejects: list[dict[str, Any]] = []
     reader = _csv_reader(spec, rejects) if spec.format == "csv" else _other_reader(spec)

@@ -34,6 +34,7 @@ import snowflake.connector
 import snowflake.connector.errors
 from snowflake.connector.cursor import DictCursor
 
+from binnr.backends.snowflake.load import load_file, write_batches
 from binnr.errors import ConfigError, NotFound, WarehouseError, map_exceptions
 from binnr.settings import Settings, SnowflakeConfig
 from binnr.warehouse.base import Column, LoadResult, LoadSpec, Params, TableInfo, Warehouse
@@ -266,8 +267,6 @@ class SnowflakeWarehouse(Warehouse):
     def write_batches(
         self, ref: TableRef, batches: Iterable[pa.RecordBatch], *, schema: pa.Schema
     ) -> int:
-        from binnr.backends.snowflake.load import write_batches
-
         with translate(f"writing {ref.name}"):
             return write_batches(self, self.canonical(ref), batches, schema=schema)
 
@@ -289,8 +288,6 @@ class SnowflakeWarehouse(Warehouse):
                 self.drop_table(old)
 
     def load_file(self, spec: LoadSpec) -> LoadResult:
-        from binnr.backends.snowflake.load import load_file
-
         target, rejects = self.canonical(spec.target), self.canonical(spec.rejects)
         with translate("loading the file"):
             return load_file(self, replace(spec, target=target, rejects=rejects))

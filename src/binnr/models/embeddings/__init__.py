@@ -17,8 +17,8 @@ from binnr.models.embeddings.base import (
     BUILTIN_MODEL,
     Backend,
     Embedder,
-    get_embedder,
     resolve_model_dir,
 )
+from binnr.models.embeddings.local import get_embedder
 
 __all__ = ["BUILTIN_MODEL", "Backend", "Embedder", "get_embedder", "resolve_model_dir"]

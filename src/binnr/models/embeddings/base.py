@@ -18,7 +18,6 @@ import numpy as np
 
 from binnr.errors import ModelError
 from binnr.progress import NullProgress, Progress
-from binnr.settings import Settings
 
 Backend = Literal["auto", "openvino", "onnx", "torch"]
 BUILTIN_MODEL = "all-MiniLM-L6-v2"
@@ -43,22 +42,6 @@ class Embedder(Protocol):
     ) -> np.ndarray:
         """Embed ``texts`` (None/empty embed as ''); shape ``(len(texts), dim)``, input order."""
         ...
-
-
-def get_embedder(settings: Settings, *, name: str | None = None) -> Embedder:
-    """The local embedder for model ``name`` (default ``settings.embedding_model``).
-
-    The backend is ``settings.embedding_backend``; loaded models are cached per process.
-    Cortex embeddings run inside Snowflake (:mod:`binnr.backends.snowflake.cortex_embedder`).
-    """
-    from binnr.models.embeddings.local import load_local
-
-    return load_local(
-        model=name or settings.embedding_model,
-        backend=settings.embedding_backend,
-        cache_dir=settings.cache_dir / "embeddings",
-        batch_size=settings.embedding_batch_size,
-    )
 
 
 def bundled_model_dir() -> Path | None:

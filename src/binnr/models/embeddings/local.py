@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from binnr.errors import BinnrError, ModelError, NotSupported
-from binnr.models.embeddings.base import Backend, resolve_model_dir
+from binnr.models.embeddings.base import Backend, Embedder, resolve_model_dir
 from binnr.models.embeddings.export import (
     ONNX_FILE,
     OPENVINO_FILE,
@@ -43,6 +43,7 @@ from binnr.models.embeddings.runners import (
 )
 from binnr.models.embeddings.tokens import Tokens, pad_batch, tokenize
 from binnr.progress import NullProgress, Progress
+from binnr.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -214,3 +215,17 @@ _CHECK_SENTENCES = (
     "",
     "Quarterly revenue grew 12% while operating costs fell slightly.",
 )
+
+
+def get_embedder(settings: Settings, *, name: str | None = None) -> Embedder:
+    """The local embedder for model ``name`` (default ``settings.embedding_model``).
+
+    The backend is ``settings.embedding_backend``; loaded models are cached per process.
+    Cortex embeddings run inside Snowflake (:mod:`binnr.backends.snowflake.cortex_embedder`).
+    """
+    return load_local(
+        model=name or settings.embedding_model,
+        backend=settings.embedding_backend,
+        cache_dir=settings.cache_dir / "embeddings",
+        batch_size=settings.embedding_batch_size,
+    )

@@ -12,8 +12,8 @@ from binnr.errors import NotSupported
 from binnr.jobs.context import JobContext
 from binnr.models.registry import ModelRecord
 from binnr.params.gbm import ClassifierEngineName, GbmTrainParams
-from binnr.services.classifier.local import LocalEngine
-from binnr.services.classifier.snowflake_ml import SnowflakeMLEngine
+from binnr.services.classifier.local_engine import LocalEngine
+from binnr.services.classifier.snowflake_ml_engine import SnowflakeMLEngine
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef
 

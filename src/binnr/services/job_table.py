@@ -7,9 +7,9 @@ from binnr.params.cluster import ClusterParams
 from binnr.params.data import ClassificationTablesParams, SleepParams, UploadParams
 from binnr.params.gbm import GbmTrainParams, PredictParams
 from binnr.params.llm import LlmTrainParams
-from binnr.services.classifier.jobs import gbm_predict_job, gbm_train_job
+from binnr.services.classifier.service import gbm_predict_job, gbm_train_job
 from binnr.services.cluster import cluster_job
-from binnr.services.llm.jobs import llm_predict_job, llm_train_job
+from binnr.services.llm.service import llm_predict_job, llm_train_job
 from binnr.services.sleep import sleep_job
 from binnr.services.tables import classification_tables_job
 from binnr.services.upload import upload_job
