@@ -33,8 +33,11 @@ lint: dev
 typecheck: dev
 	$(VENV)/bin/mypy
 
+# Two workers: most tests wait on live servers, subprocesses and I/O; tests of one module stay
+# on one worker so module-scoped servers start once.
+PYTEST_ARGS ?= -n 2 --dist loadscope
 pytest: dev
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint typecheck pytest
 

@@ -10,7 +10,7 @@ from binnr.params.base import JobParams, RequestLocation, describe_fields
 from binnr.params.cluster import ClusterParams
 from binnr.params.data import ClassificationTablesParams, SleepParams, UploadParams
 from binnr.params.gbm import GbmTrainParams, PredictParams
-from binnr.params.llm import LlmPromptParams, LlmTrainParams
+from binnr.params.llm import LlmPromptParams, LlmTrainJobParams, LlmTrainParams
 
 __all__ = [
     "ClassificationTablesParams",
@@ -18,6 +18,7 @@ __all__ = [
     "GbmTrainParams",
     "JobParams",
     "LlmPromptParams",
+    "LlmTrainJobParams",
     "LlmTrainParams",
     "PredictParams",
     "RequestLocation",

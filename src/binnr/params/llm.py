@@ -32,15 +32,19 @@ class LlmTrainParams(JobParams):
     learning_rate: float | None = Field(default=None, gt=0, le=1.0, description="LoRA rate")
     lora_r: int | None = Field(default=None, ge=1, le=256, description="LoRA rank")
     batch_size: int | None = Field(default=None, ge=1, le=1024, description="Rows per step")
-    model_name: str | None = Field(
-        default=None, description="Set by the server when the job is submitted"
-    )
 
     def options(self) -> FinetuneOptions:
         """The tuning knobs that were given, over :class:`FinetuneOptions`' defaults."""
         keys = ("epochs", "max_steps", "learning_rate", "lora_r", "batch_size")
         given = {k: getattr(self, k) for k in keys if getattr(self, k) is not None}
         return FinetuneOptions(**given)
+
+
+class LlmTrainJobParams(LlmTrainParams):
+    """``llm.train`` as queued: the request's fields plus the model name the server chose
+    (``llm_<training_table>_<yyyymmddHHMMSS>``), which the submit answer already reported."""
+
+    model_name: str = Field(description="Name the model is registered under")
 
 
 class LlmPromptParams(BaseModel):

@@ -6,7 +6,7 @@ from binnr.jobs.kinds import JobKind, KindTable
 from binnr.params.cluster import ClusterParams
 from binnr.params.data import ClassificationTablesParams, SleepParams, UploadParams
 from binnr.params.gbm import GbmTrainParams, PredictParams
-from binnr.params.llm import LlmTrainParams
+from binnr.params.llm import LlmTrainJobParams
 from binnr.services.classifier.service import gbm_predict_job, gbm_train_job
 from binnr.services.cluster import cluster_job
 from binnr.services.llm.service import llm_predict_job, llm_train_job
@@ -20,7 +20,7 @@ JOB_KINDS = KindTable(
         JobKind("classification_tables", ClassificationTablesParams, classification_tables_job),
         JobKind("gbm.train", GbmTrainParams, gbm_train_job),
         JobKind("gbm.predict", PredictParams, gbm_predict_job),
-        JobKind("llm.train", LlmTrainParams, llm_train_job),
+        JobKind("llm.train", LlmTrainJobParams, llm_train_job),
         JobKind("llm.predict", PredictParams, llm_predict_job),
         JobKind("embeddings.cluster", ClusterParams, cluster_job),
         JobKind("sleep", SleepParams, sleep_job),

@@ -55,7 +55,7 @@ def train(
     record = engine.submit(kind="llm.train", params=params)
     notes = location_notes(warehouse, warehouse_name=body.warehouse, role=body.role)
     return LlmTrainAccepted(
-        task_id=record.id, job_id=record.id, model_name=str(params.model_name), notes=notes
+        task_id=record.id, job_id=record.id, model_name=params.model_name, notes=notes
     )
 
 

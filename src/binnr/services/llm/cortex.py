@@ -19,7 +19,7 @@ from binnr.models.llm.base import ProviderName, resolve_model_type
 from binnr.models.llm.labels import parse_label
 from binnr.models.registry import ModelRegistry
 from binnr.params.gbm import PredictParams
-from binnr.params.llm import LlmPromptParams, LlmTrainParams
+from binnr.params.llm import LlmPromptParams, LlmTrainJobParams, LlmTrainParams
 from binnr.services.label_map import LabelMap, resolve_labels
 from binnr.services.llm.common import LLM_FIELDS
 from binnr.services.predictions import timestamp, write_results
@@ -44,7 +44,7 @@ class CortexProvider:
     def check_predict(self, *, registry: ModelRegistry, params: PredictParams) -> None:
         registry.get(params.model_name)
 
-    def train(self, ctx: JobContext, params: LlmTrainParams) -> dict[str, Any]:
+    def train(self, ctx: JobContext, params: LlmTrainJobParams) -> dict[str, Any]:
         """Start ``FINETUNE('CREATE', ...)``, poll ``DESCRIBE`` with progress, register."""
         wh = ctx.warehouse
         label = column(params.target_column)
@@ -52,7 +52,7 @@ class CortexProvider:
         validation = params.ref(wh, params.validation_table) if params.validation_table else None
         labels = resolve_labels(warehouse=wh, ref=train, target_column=label)
         base = resolve_model_type(params.model_type, settings=ctx.settings, provider=self.name)
-        target = train.with_name(wh.fold(str(params.model_name)))
+        target = train.with_name(wh.fold(params.model_name))
         sql, binds = cortex.finetune_create_sql(
             model=target, base_model=base, train=train, label_column=label, validation=validation
         )
@@ -72,7 +72,7 @@ class CortexProvider:
             "evaluation_policy": "Cortex training/validation loss",
         }
         record = ctx.models.create(
-            name=str(params.model_name),
+            name=params.model_name,
             kind="llm",
             family=str(train).lower(),
             metadata=metadata,

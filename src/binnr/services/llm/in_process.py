@@ -19,7 +19,7 @@ from binnr.models.llm.base import LLMClient, ProviderName, resolve_model_type
 from binnr.models.metrics import evaluate, summary
 from binnr.models.registry import ModelRegistry
 from binnr.params.gbm import PredictParams
-from binnr.params.llm import LlmPromptParams, LlmTrainParams
+from binnr.params.llm import LlmPromptParams, LlmTrainJobParams, LlmTrainParams
 from binnr.progress import NullProgress
 from binnr.services.label_map import LabelMap, resolve_labels
 from binnr.services.llm.common import LLM_FIELDS, find_model, label_set, read_pairs, softmax
@@ -50,7 +50,7 @@ class InProcessProvider:
                 "/classification/llm/predict.",
             )
 
-    def train(self, ctx: JobContext, params: LlmTrainParams) -> dict[str, Any]:
+    def train(self, ctx: JobContext, params: LlmTrainJobParams) -> dict[str, Any]:
         """Fine-tune, evaluate on the validation table, register the model."""
         wh, settings = ctx.warehouse, ctx.settings
         label = column(params.target_column)
@@ -78,7 +78,7 @@ class InProcessProvider:
             report = _evaluate(client, Path(tmp), validation, sorted({c for _, c in train}), ctx)
             metadata = _metadata(params, meta, report, labels, train_ref, len(train), validation)
             record = ctx.models.create(
-                name=str(params.model_name),
+                name=params.model_name,
                 kind="llm",
                 family=str(train_ref).lower(),
                 metadata=metadata,
@@ -208,7 +208,7 @@ def _evaluate(
 
 
 def _metadata(
-    params: LlmTrainParams,
+    params: LlmTrainJobParams,
     meta: dict[str, Any],
     report: dict[str, Any] | None,
     labels: LabelMap,

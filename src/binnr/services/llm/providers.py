@@ -12,7 +12,7 @@ from binnr.jobs.context import JobContext
 from binnr.models.llm.base import ProviderName
 from binnr.models.registry import ModelRegistry
 from binnr.params.gbm import PredictParams
-from binnr.params.llm import LlmPromptParams, LlmTrainParams
+from binnr.params.llm import LlmPromptParams, LlmTrainJobParams, LlmTrainParams
 from binnr.services.llm.cortex import CortexProvider
 from binnr.services.llm.in_process import LocalProvider, OpenAIProvider
 from binnr.settings import Settings
@@ -33,7 +33,7 @@ class LLMProvider(Protocol):
         """The model exists (or the provider serves it)."""
         ...
 
-    def train(self, ctx: JobContext, params: LlmTrainParams) -> dict[str, Any]:
+    def train(self, ctx: JobContext, params: LlmTrainJobParams) -> dict[str, Any]:
         """Fine-tune, register the model, return the job result."""
         ...
 

@@ -7,7 +7,7 @@ from typing import Any
 from binnr.jobs.context import JobContext
 from binnr.models.registry import ModelRegistry
 from binnr.params.gbm import PredictParams
-from binnr.params.llm import LlmPromptParams, LlmTrainParams
+from binnr.params.llm import LlmPromptParams, LlmTrainJobParams, LlmTrainParams
 from binnr.services.label_map import require_columns
 from binnr.services.llm.providers import provider_for
 from binnr.services.predictions import model_name_for
@@ -16,7 +16,7 @@ from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import column
 
 
-def llm_train_job(ctx: JobContext, params: LlmTrainParams) -> dict[str, Any]:
+def llm_train_job(ctx: JobContext, params: LlmTrainJobParams) -> dict[str, Any]:
     """Fine-tune with the configured provider; the model name was set at submit."""
     return provider_for(ctx.settings, ctx.warehouse).train(ctx, params)
 
@@ -29,14 +29,15 @@ def llm_predict_job(ctx: JobContext, params: PredictParams) -> dict[str, Any]:
 
 def prepare_train(
     *, warehouse: Warehouse, settings: Settings, params: LlmTrainParams
-) -> LlmTrainParams:
+) -> LlmTrainJobParams:
     """Check before queuing, then name the model (``llm_<training_table>_<ts>``)."""
     label = column(params.target_column, field="target_column")
     for table in (params.training_table, params.validation_table):
         if table:
             require_columns(warehouse, params.ref(warehouse, table), ("source", "target", label))
     provider_for(settings, warehouse).check_train(settings=settings, params=params)
-    return params.model_copy(update={"model_name": model_name_for("llm", params.training_table)})
+    name = model_name_for("llm", params.training_table)
+    return LlmTrainJobParams(**params.model_dump(), model_name=name)
 
 
 def check_predict(
