@@ -23,7 +23,7 @@ import httpx
 
 from binnr.jobs.records import FINAL_STATES
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 
 

@@ -15,8 +15,9 @@ import pytest
 from binnr.models.llm import FinetuneOptions
 from binnr.models.llm.local import LocalClient, read_metadata
 from binnr.settings import Settings
+from tests.support.server import SHARED_DATA
 
-DATA = Path(__file__).resolve().parents[3] / "shared/data/tweet_sentiment_extraction_train.csv"
+DATA = SHARED_DATA / "tweet_sentiment_extraction_train.csv"
 LABELS = ["negative", "neutral", "positive"]
 
 pytestmark = pytest.mark.slow
