@@ -1,0 +1,124 @@
+"""Out-of-fold scores of each base model, and the stack's meta-model.
+
+:func:`cross_fit` trains one base model ``folds`` times, each time without one fold, and keeps
+(a) every training row's scores from the model that did not see it and (b) the evaluation
+rows' scores averaged over the fold models. A linear model's regularisation ``C`` is chosen on
+the first fold from a small grid (lowest log-loss after temperature scaling) and kept for the
+other folds and the refit: sparse n-grams want very different ``C`` on tweets and on articles,
+so no single value is right for text in general. LightGBM early-stops on each held-out fold;
+the refit uses the median of the best round counts.
+
+The meta-model (:func:`meta_features`, :func:`fit_meta`) is a multinomial logistic regression
+(``C=1``) on the base models' temperature-scaled log-probabilities: few inputs (bases × labels),
+so it needs few rows, and it learns per label how far to trust each base.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from binnr.models.calibration import Temperature, log_loss, softmax
+from binnr.models.ensemble.bases import GbmScorer, LinearScorer
+from binnr.models.ensemble.params import AutoParams
+
+C_GRID = {"linear": (0.1, 0.3, 1.0), "embeddings": (1.0, 8.0)}
+KIND = {"linear": "svm", "embeddings": "logreg"}
+_FLOOR = np.log(1e-6)  # log-probabilities below this carry no extra information
+
+
+@dataclass
+class CrossFit:
+    """One base model's held-out scores and the setting its refit uses."""
+
+    name: str
+    oof: np.ndarray
+    eval_scores: np.ndarray
+    setting: dict[str, Any]
+    seconds: float
+    temperature: Temperature = field(default_factory=Temperature)
+
+    def proba(self, scores: np.ndarray) -> np.ndarray:
+        return self.temperature.apply(softmax(scores))
+
+
+def cross_fit(
+    name: str,
+    x: Any,
+    y: np.ndarray,
+    x_eval: Any,
+    fold: np.ndarray,
+    p: AutoParams,
+    n_labels: int,
+    check: Callable[[], None],
+) -> CrossFit:
+    start = time.perf_counter()
+    oof = np.zeros((len(y), n_labels))
+    eval_sum = np.zeros((x_eval.shape[0], n_labels))
+    setting: dict[str, Any] = {}
+    rounds: list[int] = []
+    for f in range(p.folds):
+        check()
+        test = fold == f
+        if not test.any() or not (~test).any():
+            continue
+        if name == "lightgbm":
+            model: Any = GbmScorer.fit(
+                x[~test], y[~test], n_labels=n_labels, features=p.gbm_features,
+                rounds=p.gbm_rounds, seed=p.seed, threads=p.num_threads,
+                valid=(x[test], y[test]),
+            )  # fmt: skip
+            rounds.append(model.rounds)
+        elif not setting:
+            model, setting = _pick_c(name, x, y, test, n_labels)
+        else:
+            model = LinearScorer.fit(x[~test], y[~test], kind=KIND[name], c=setting["c"],
+                                     n_labels=n_labels)  # fmt: skip
+        oof[test] = model.scores(x[test])
+        eval_sum += model.scores(x_eval)
+    if name == "lightgbm":
+        setting = {"rounds": int(np.median(rounds)) if rounds else p.gbm_rounds}
+    used = len({int(f) for f in fold if ((fold == f).any() and (fold != f).any())})
+    fit = CrossFit(name, oof, eval_sum / max(used, 1), setting, time.perf_counter() - start)
+    fit.temperature = Temperature.fit(softmax(oof), y)
+    return fit
+
+
+def _pick_c(
+    name: str, x: Any, y: np.ndarray, test: np.ndarray, n_labels: int
+) -> tuple[LinearScorer, dict[str, Any]]:
+    """The grid's ``C`` with the lowest temperature-scaled log-loss on the held-out fold."""
+    best: tuple[float, LinearScorer, float] | None = None
+    for c in C_GRID[name]:
+        model = LinearScorer.fit(x[~test], y[~test], kind=KIND[name], c=c, n_labels=n_labels)
+        proba = softmax(model.scores(x[test]))
+        loss = log_loss(Temperature.fit(proba, y[test]).apply(proba), y[test])
+        if best is None or loss < best[0]:
+            best = (loss, model, c)
+    assert best is not None
+    return best[1], {"c": best[2]}
+
+
+def meta_features(probas: list[np.ndarray]) -> np.ndarray:
+    """The meta-model's input: each base's log-probabilities side by side."""
+    return np.hstack([np.maximum(np.log(np.clip(q, 1e-300, 1.0)), _FLOOR) for q in probas])
+
+
+def fit_meta(z: np.ndarray, y: np.ndarray, n_labels: int) -> LinearScorer:
+    return LinearScorer.fit(z, y, kind="logreg", c=1.0, n_labels=n_labels)
+
+
+def meta_oof(z: np.ndarray, y: np.ndarray, fold: np.ndarray, n_labels: int) -> np.ndarray:
+    """The stack's own out-of-fold probabilities (meta-model refitted per fold)."""
+    out = np.zeros((len(y), n_labels))
+    for f in np.unique(fold):
+        test = fold == f
+        if (~test).any():
+            out[test] = softmax(fit_meta(z[~test], y[~test], n_labels).scores(z[test]))
+        else:
+            out[test] = 1.0 / n_labels
+    return out
