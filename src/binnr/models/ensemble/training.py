@@ -11,7 +11,7 @@ import numpy as np
 from pydantic import ValidationError
 
 from binnr.errors import InvalidInput, ModelError
-from binnr.jobs.progress import NullProgress, Progress
+from binnr.progress import NullProgress, Progress
 from binnr.models import metrics
 from binnr.models.calibration import (
     Temperature,
