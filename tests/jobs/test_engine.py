@@ -70,8 +70,9 @@ def test_a_record_from_another_version_fails_clearly(tmp_path: Path) -> None:
     engine = InProcessEngine(store=JobStore(url), settings=Settings(home=tmp_path), kinds=JOB_KINDS)
     try:
         old = engine.store.create(kind="sleep", params={"seconds": 0, "legacy_knob": 3})
-        engine._pool.submit(run_job, old.id, store=engine.store, settings=engine.settings,
-                            kinds=JOB_KINDS)  # fmt: skip
+        engine._pool.submit(
+            run_job, old.id, store=engine.store, settings=engine.settings, kinds=JOB_KINDS
+        )
         deadline = time.monotonic() + 20
         while engine.get(old.id).active and time.monotonic() < deadline:
             time.sleep(0.05)

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from binnr import __version__
 from binnr.api.docs_ui import install_docs
 from binnr.api.errors import install_error_handlers
-from binnr.api.routes import data, embeddings, gbm, jobs, llm, models, tables
+from binnr.api.routes import compare, data, embeddings, gbm, jobs, llm, models, tables
 from binnr.backends.factory import close_all, get_warehouse
 from binnr.jobs.factory import make_engine
 from binnr.services.job_table import JOB_KINDS
@@ -28,6 +28,7 @@ ROUTERS = (
     models.router,
     llm.router,
     embeddings.router,
+    compare.router,
 )
 
 

@@ -20,6 +20,7 @@ from binnr.params import (
     PredictParams,
     RequestLocation,
 )
+from binnr.params.compare import CompareParams
 
 _REQUEST = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -44,6 +45,12 @@ class PredictRequest(RequestLocation, PredictParams):
 
 class ClusterRequest(RequestLocation, ClusterParams):
     """Body of ``POST /classification/embeddings/cluster``."""
+
+    model_config = _REQUEST
+
+
+class CompareRequest(RequestLocation, CompareParams):
+    """Body of ``POST /classification/compare``."""
 
     model_config = _REQUEST
 
@@ -167,3 +174,12 @@ class LlmResponse(BaseModel):
     model_name: str | None
     provider: str
     response: str
+
+
+class LabelIssues(BaseModel):
+    """``GET /classification/gbm/label-issues``: the rows whose label is most likely wrong."""
+
+    model_name: str
+    table: str
+    total: int
+    rows: list[dict[str, Any]]

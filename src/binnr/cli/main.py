@@ -6,7 +6,7 @@ Every command module is imported here, explicitly; each adds its commands to
 
 from __future__ import annotations
 
-from binnr.cli import cluster, data, docs, llm, models, server, worker
+from binnr.cli import cluster, compare, data, docs, llm, models, server, worker
 from binnr.cli.app import app
 
-__all__ = ["app", "cluster", "data", "docs", "llm", "models", "server", "worker"]
+__all__ = ["app", "cluster", "compare", "data", "docs", "llm", "models", "server", "worker"]

@@ -2,14 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from binnr.models.gbm import GbmParams
+from binnr.models.ensemble import AutoParams
+from binnr.models.gbm_params import GbmParams
 from binnr.params.base import JobParams
 
 ClassifierEngineName = Literal["local", "snowflake_ml"]
+#: Keys only today's text GBM has: a body that uses them asks for ``model="lightgbm"``.
+_GBM_ONLY = tuple(k for k in GbmParams.model_fields if k not in AutoParams.model_fields)
+_SHARED = tuple(k for k in GbmParams.model_fields if k in AutoParams.model_fields)
+
+
+class ClassifierParams(AutoParams):
+    """``params`` of ``POST /classification/gbm/train``.
+
+    ``model``: ``auto`` (default) trains the stacked ensemble and keeps whichever of the stack
+    and its base models scores best on held-out rows; ``linear``, ``embeddings`` and ``stack``
+    force one of them; ``lightgbm`` is binnr's original text GBM (chi²-selected n-grams into
+    LightGBM), whose knobs are in ``lightgbm``. A body written for the original GBM
+    (``{"num_rounds": 200}``, ``{"features": "text+embeddings"}``) still means that model.
+    """
+
+    lightgbm: GbmParams = Field(
+        default_factory=GbmParams, description="Knobs of model='lightgbm' (docs/gbm.md)"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _original_keys(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not any(k in data for k in _GBM_ONLY):
+            return data
+        out = {k: v for k, v in data.items() if k not in _GBM_ONLY}
+        legacy = {k: data[k] for k in (*_GBM_ONLY, *_SHARED) if k in data}
+        out.setdefault("model", "lightgbm")
+        out["lightgbm"] = {**dict(data.get("lightgbm") or {}), **legacy}
+        return out
 
 
 class GbmTrainParams(JobParams):
@@ -22,8 +52,9 @@ class GbmTrainParams(JobParams):
     target_column: str | None = Field(
         default=None, description="Label column; found from the label table when omitted"
     )
-    params: GbmParams = Field(
-        default_factory=GbmParams, description="Model parameters (docs/gbm.md); unknown keys → 422"
+    params: ClassifierParams = Field(
+        default_factory=ClassifierParams,
+        description="Model parameters (docs/gbm.md); unknown keys → 422",
     )
     engine: ClassifierEngineName = Field(
         default="local",

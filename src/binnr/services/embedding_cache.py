@@ -1,22 +1,27 @@
 """Embeddings keyed by a hash of the text, reused across runs.
 
-The cache is the ``embeddings_<input_table>`` table the clustering job writes: a rerun (or a
-GBM trained with ``features="text+embeddings"`` on the same texts) embeds only texts whose hash
-is not there yet for the same embedding model.
+Two sources: the ``embeddings_<input_table>`` table the clustering job writes, and the vectors
+the classifier jobs computed, kept on disk under ``BINNR_HOME/cache/vectors/<model>/`` as
+append-only ``.npz`` shards (one per job that embedded something new). A rerun, a prediction
+after training, or a classifier after a clustering run embeds only texts whose hash is in
+neither for the same embedding model.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from binnr.models.embeddings import get_embedder
 from binnr.progress import NullProgress, Progress
-from binnr.settings import get_settings
+from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef
 
@@ -77,21 +82,57 @@ class EmbeddingCache:
         return np.stack([self.vectors[k] for k in keys]) if keys else np.zeros((0, 0), np.float32)
 
 
+class VectorShards:
+    """The classifier jobs' embeddings of one model on disk (append-only ``.npz`` shards)."""
+
+    def __init__(self, root: Path, model: str) -> None:
+        self.folder = root / re.sub(r"[^A-Za-z0-9_.-]+", "_", model)[:100]
+
+    def load_into(self, cache: EmbeddingCache) -> None:
+        """Add every stored vector to ``cache``."""
+        for shard in sorted(self.folder.glob("*.npz")):
+            with np.load(shard) as data:
+                cache.vectors.update(zip(data["keys"].tolist(), data["vectors"], strict=True))
+
+    def save(self, keys: Sequence[str], vectors: np.ndarray) -> None:
+        """Store new vectors as one shard, written under a temporary name then renamed."""
+        if not len(keys):
+            return
+        self.folder.mkdir(parents=True, exist_ok=True)
+        name = uuid.uuid4().hex
+        tmp = self.folder / f".{name}.tmp.npz"
+        np.savez(tmp, keys=np.asarray(keys), vectors=np.asarray(vectors, dtype=np.float32))
+        tmp.rename(self.folder / f"{name}.npz")
+
+
 def gbm_embedder(
-    *, warehouse: Warehouse, training: TableRef, model: str, progress: Progress = NullProgress()
+    *,
+    settings: Settings,
+    warehouse: Warehouse,
+    training: TableRef,
+    model: str,
+    progress: Progress = NullProgress(),
 ) -> Callable[[Sequence[str]], np.ndarray]:
-    """An ``embed(texts)`` for the stacked GBM that reuses a clustering run's embeddings.
+    """An ``embed(texts)`` for the classifiers that embeds only texts seen nowhere before.
 
     ``x_source_target_train`` and ``..._validation`` share texts with ``x_source_target``, so
-    the cache of ``embeddings_x_source_target`` (and of the table itself) is consulted.
+    the cache of ``embeddings_x_source_target`` (and of the table itself) is consulted, then
+    the vectors earlier classifier jobs stored on disk; new vectors are stored there too.
     """
     cache = EmbeddingCache(model=model)
     for base in _base_tables(training):
         cache.load(warehouse=warehouse, ref=warehouse.derived(base, prefix="embeddings_"))
-    embedder = get_embedder(get_settings(), name=model)
+    shards = VectorShards(settings.cache_dir / "vectors", model)
+    shards.load_into(cache)
+    embedder = get_embedder(settings, name=model)
+
+    def fresh(batch: list[str]) -> np.ndarray:
+        vectors = embedder.embed(batch, progress=progress)
+        shards.save([text_key(t) for t in batch], vectors)
+        return vectors
 
     def embed(texts: Sequence[str]) -> np.ndarray:
-        return cache.embed(texts, embed=lambda batch: embedder.embed(batch, progress=progress))
+        return cache.embed(texts, embed=fresh)
 
     return embed
 

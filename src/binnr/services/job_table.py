@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from binnr.jobs.kinds import JobKind, KindTable
 from binnr.params.cluster import ClusterParams
+from binnr.params.compare import CompareParams
 from binnr.params.data import ClassificationTablesParams, SleepParams, UploadParams
 from binnr.params.gbm import GbmTrainParams, PredictParams
 from binnr.params.llm import LlmTrainJobParams
 from binnr.services.classifier.service import gbm_predict_job, gbm_train_job
 from binnr.services.cluster import cluster_job
+from binnr.services.compare import compare_job
 from binnr.services.llm.service import llm_predict_job, llm_train_job
 from binnr.services.sleep import sleep_job
 from binnr.services.tables import classification_tables_job
@@ -23,6 +25,7 @@ JOB_KINDS = KindTable(
         JobKind("llm.train", LlmTrainJobParams, llm_train_job),
         JobKind("llm.predict", PredictParams, llm_predict_job),
         JobKind("embeddings.cluster", ClusterParams, cluster_job),
+        JobKind("compare", CompareParams, compare_job),
         JobKind("sleep", SleepParams, sleep_job),
     ]
 )

@@ -92,14 +92,22 @@ def write_tables(*, warehouse: Warehouse, tables: dict[TableRef, pa.Table]) -> N
 
 
 def probability_columns(
-    proba: np.ndarray, labels: Sequence[str], numbers: Sequence[int]
+    proba: np.ndarray,
+    labels: Sequence[str],
+    numbers: Sequence[int],
+    chosen: np.ndarray | None = None,
 ) -> dict[str, pa.Array]:
     """``predicted_target``, ``predicted_label``, ``probability`` and ``predictions``.
 
+    ``chosen`` is each row's predicted class index when the model's decision rule is not the
+    most probable class; ``probability`` is the probability of the predicted class.
     ``predictions`` mirrors Snowflake's ``!PREDICT`` output as JSON text:
     ``{"class": "<label>", "probability": {"<label>": p, ...}}``.
     """
-    best = proba.argmax(axis=1) if len(proba) else np.zeros(0, dtype=int)
+    if chosen is not None:
+        best = np.asarray(chosen, dtype=int)
+    else:
+        best = proba.argmax(axis=1) if len(proba) else np.zeros(0, dtype=int)
     predicted = [labels[i] for i in best]
     payload = [
         json.dumps(
@@ -115,7 +123,9 @@ def probability_columns(
     return {
         "predicted_target": pa.array([numbers[i] for i in best], pa.int64()),
         "predicted_label": pa.array(predicted, pa.string()),
-        "probability": pa.array(proba.max(axis=1) if len(proba) else [], pa.float64()),
+        "probability": pa.array(
+            proba[np.arange(len(best)), best] if len(proba) else [], pa.float64()
+        ),
         "predictions": pa.array(payload, pa.string()),
     }
 

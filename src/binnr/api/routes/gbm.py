@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from binnr.api.deps import EngineDep, LocationDep, RegistryDep, WarehouseDep, accepted
 from binnr.api.routes.models import model_accuracy
-from binnr.api.schemas import GbmTrainRequest, PredictRequest, TaskAccepted
+from binnr.api.schemas import GbmTrainRequest, LabelIssues, PredictRequest, TaskAccepted
 from binnr.params import GbmTrainParams, PredictParams
+from binnr.services.classifier.issues import read_label_issues
 from binnr.services.classifier.service import check_predict, check_train
 
 router = APIRouter(prefix="/classification/gbm", tags=["gbm"])
@@ -62,3 +63,17 @@ def accuracy(
 ) -> dict[str, Any]:
     """Accuracy and per-class figures on the evaluation split, or of a results table."""
     return model_accuracy(location, model_name, registry, warehouse, results_table)
+
+
+@router.get("/label-issues", response_model=LabelIssues, operation_id="gbm_label_issues")
+def label_issues(
+    model_name: str,
+    registry: RegistryDep,
+    warehouse: WarehouseDep,
+    limit: int = Query(default=100, ge=1, le=10_000),
+) -> LabelIssues:
+    """The labelled rows whose given label the model doubts most, most suspicious first."""
+    record = registry.get(model_name)
+    return LabelIssues.model_validate(
+        read_label_issues(warehouse=warehouse, record=record, limit=limit)
+    )

@@ -11,7 +11,6 @@ import numpy as np
 from pydantic import ValidationError
 
 from binnr.errors import InvalidInput, ModelError
-from binnr.progress import NullProgress, Progress
 from binnr.models import metrics
 from binnr.models.calibration import (
     Temperature,
@@ -34,6 +33,7 @@ from binnr.models.ensemble.features import fit_features, transform
 from binnr.models.ensemble.model import AutoModel
 from binnr.models.ensemble.params import AutoParams
 from binnr.models.gbm_training import _clean, _holdout
+from binnr.progress import NullProgress, Progress
 
 
 @dataclass
@@ -207,9 +207,7 @@ def _candidates(
     fits: dict[str, CrossFit], rows: _Rows, fold: np.ndarray, n: int, p: AutoParams
 ) -> tuple[dict[str, np.ndarray], LinearScorer | None]:
     """Held-out probabilities (training rows, then eval rows) of each candidate."""
-    out = {
-        name: np.vstack([f.proba(f.oof), f.proba(f.eval_scores)]) for name, f in fits.items()
-    }
+    out = {name: np.vstack([f.proba(f.oof), f.proba(f.eval_scores)]) for name, f in fits.items()}
     if len(fits) < 2 or p.model not in ("auto", "stack"):
         return out, None
     y_tr = rows.y[rows.train]

@@ -1,18 +1,21 @@
-"""The ``local`` classifier engine: binnr's own text classifier, trained on this machine."""
+"""The ``local`` classifier engine: binnr's own text classifiers, trained on this machine.
+
+Which model (the ``auto`` ensemble or the original text GBM) is
+:mod:`binnr.services.classifier.model_kinds`' business; this module reads the tables,
+registers the model, writes the label-issue table and the prediction tables.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 import pyarrow as pa
 
 from binnr.jobs.context import JobContext
-from binnr.models import gbm
-from binnr.models.metrics import summary
 from binnr.models.registry import ModelRecord
 from binnr.params.gbm import GbmTrainParams
-from binnr.services.embedding_cache import gbm_embedder
+from binnr.services.classifier.issues import write_label_issues
+from binnr.services.classifier.model_kinds import TrainingData, kind_for_training, kind_of
 from binnr.services.label_map import LabelMap, resolve_labels
 from binnr.services.predictions import (
     PREDICTION_FIELDS,
@@ -20,62 +23,49 @@ from binnr.services.predictions import (
     probability_columns,
     write_results,
 )
-from binnr.services.training_data import LabelledText, read_labelled, require_classes
-from binnr.warehouse.names import TableRef
+from binnr.services.training_data import read_labelled, require_classes
 
 
 class LocalEngine:
-    """binnr's text GBM (see :mod:`binnr.models.gbm`); runs on every warehouse."""
+    """binnr's own classifiers (see docs/gbm.md); runs on every warehouse."""
 
     name = "local"
     needs_native_classification = False
 
     def train(self, ctx: JobContext, params: GbmTrainParams) -> dict[str, Any]:
         """Train on ``training_table`` (evaluated on ``validation_table`` if given), register."""
-        wh = ctx.warehouse
-        train_ref = params.ref(wh, params.training_table)
-        ctx.progress.phase("read", index=1, total=2)
-        labels = resolve_labels(warehouse=wh, ref=train_ref, target_column=params.target_column)
-        train = read_labelled(warehouse=wh, ref=train_ref, labels=labels)
-        require_classes(train, table=train_ref.name)
-        evaluation = None
-        if params.validation_table:
-            evaluation = read_labelled(
-                warehouse=wh, ref=params.ref(wh, params.validation_table), labels=labels
-            )
-        model = gbm.train(
-            texts=train.texts,
-            labels=train.labels,
-            eval_texts=evaluation.texts if evaluation else None,
-            eval_labels=evaluation.labels if evaluation else None,
-            params=params.params,
-            progress=ctx.progress,
-            embed=self._embedder(ctx, train_ref, params.params.features),
-        )
-        name = model_name_for("gbm", train_ref)
-        metadata = _metadata(params, model, labels, train_ref, train, evaluation)
+        data = _read(ctx, params)
+        kind = kind_for_training(params)
+        fitted = kind.fit(ctx, params, data)
+        name = model_name_for("gbm", data.table)
+        metadata = {
+            **_metadata(params, data),
+            **fitted.metadata,
+            "format": kind.format,
+        }
+        if fitted.label_issues is not None:
+            issues = write_label_issues(ctx, data, fitted.label_issues)
+            metadata["label_issues"] = {"table": issues.name, "rows": len(fitted.label_issues)}
         record = ctx.models.create(
             name=name,
             kind="gbm",
-            family=str(train_ref).lower(),
+            family=str(data.table).lower(),
             metadata=metadata,
-            write=model.save,
+            write=fitted.save,
         )
         return {"model_name": name, "active": record.active, "metrics": metadata["metrics"]}
 
-    def predict(self, ctx: JobContext, record: ModelRecord, source: TableRef, out: TableRef) -> int:
+    def predict(self, ctx: JobContext, record: ModelRecord, source: Any, out: Any) -> int:
         """Probabilities for every row of ``source`` into ``out``."""
         ctx.progress.phase("load model", index=1, total=2)
-        features = record.metadata.get("params", {}).get("features", "text")
-        embed = self._embedder(ctx, source, features)
-        model = gbm.TrainedGbm.load(ctx.models.path(record.name), embed=embed)
+        model = kind_of(record).load(ctx, record, source)
         label_map = LabelMap.from_metadata(record.metadata)
         numbers = [int(label_map.to_metadata()[label]) for label in model.labels]
 
         def score(batch: pa.RecordBatch) -> dict[str, pa.Array]:
             texts = [t or "" for t in batch.column("source").to_pylist()]
-            proba = model.predict_proba(texts) if texts else np.zeros((0, len(numbers)))
-            return probability_columns(proba, model.labels, numbers)
+            proba, chosen = model.scores(texts)
+            return probability_columns(proba, model.labels, numbers, chosen)
 
         ctx.progress.phase("predict", index=2, total=2)
         return write_results(
@@ -87,39 +77,30 @@ class LocalEngine:
             progress=ctx.progress,
         )
 
-    @staticmethod
-    def _embedder(ctx: JobContext, near: TableRef, features: str) -> gbm.Embed | None:
-        if features != "text+embeddings":
-            return None
-        return gbm_embedder(
-            warehouse=ctx.warehouse,
-            training=near,
-            model=ctx.settings.embedding_model,
-            progress=ctx.progress,
-        )
+
+def _read(ctx: JobContext, params: GbmTrainParams) -> TrainingData:
+    wh = ctx.warehouse
+    train_ref = params.ref(wh, params.training_table)
+    ctx.progress.phase("read", index=1, total=2)
+    labels = resolve_labels(warehouse=wh, ref=train_ref, target_column=params.target_column)
+    train = read_labelled(warehouse=wh, ref=train_ref, labels=labels)
+    require_classes(train, table=train_ref.name)
+    evaluation = None
+    if params.validation_table:
+        val_ref = params.ref(wh, params.validation_table)
+        evaluation = read_labelled(warehouse=wh, ref=val_ref, labels=labels)
+    return TrainingData(table=train_ref, labels=labels, train=train, evaluation=evaluation)
 
 
-def _metadata(
-    params: GbmTrainParams,
-    model: gbm.TrainedGbm,
-    labels: LabelMap,
-    train_ref: TableRef,
-    train: LabelledText,
-    evaluation: LabelledText | None,
-) -> dict[str, Any]:
+def _metadata(params: GbmTrainParams, data: TrainingData) -> dict[str, Any]:
     return {
-        "training_table": str(train_ref),
+        "training_table": str(data.table),
         "validation_table": params.validation_table,
-        "label_column": labels.column,
-        "label_map": labels.to_metadata(),
+        "label_column": data.labels.column,
+        "label_map": data.labels.to_metadata(),
         "rows": {
-            "train": len(train.texts),
-            "validation": len(evaluation.texts) if evaluation else 0,
+            "train": len(data.train.texts),
+            "validation": len(data.evaluation.texts) if data.evaluation else 0,
         },
-        "params": params.params.model_dump(),
-        "metrics": summary(model.report),
-        "report": model.report,
-        "training_log": model.training_log,
-        "feature_importance": model.feature_importance,
-        "evaluation_policy": "validation_table" if evaluation else "stratified 20% holdout",
+        "evaluation_policy": "validation_table" if data.evaluation else "held-out training rows",
     }

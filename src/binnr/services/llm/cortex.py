@@ -121,9 +121,13 @@ class CortexProvider:
         return {"table": out.name, "rows": rows, "model_name": record.name}
 
     def respond(
-        self, *, warehouse: Warehouse, registry: ModelRegistry, settings: Settings,
+        self,
+        *,
+        warehouse: Warehouse,
+        registry: ModelRegistry,
+        settings: Settings,
         params: LlmPromptParams,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """One COMPLETE call with bound prompt, role and options."""
         name = params.model_name or DEFAULT_PROMPT_MODEL
         try:

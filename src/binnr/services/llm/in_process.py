@@ -112,9 +112,13 @@ class InProcessProvider:
         return _write(ctx, source, score, batch_size=256, model_name=params.model_name)
 
     def respond(
-        self, *, warehouse: Warehouse, registry: ModelRegistry, settings: Settings,
+        self,
+        *,
+        warehouse: Warehouse,
+        registry: ModelRegistry,
+        settings: Settings,
         params: LlmPromptParams,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """One completion for a free prompt."""
         name = params.model_name
         record = (

@@ -42,9 +42,13 @@ class LLMProvider(Protocol):
         ...
 
     def respond(
-        self, *, warehouse: Warehouse, registry: ModelRegistry, settings: Settings,
+        self,
+        *,
+        warehouse: Warehouse,
+        registry: ModelRegistry,
+        settings: Settings,
         params: LlmPromptParams,
-    ) -> dict[str, Any]:  # fmt: skip
+    ) -> dict[str, Any]:
         """One completion: ``model_name``, ``provider``, ``response``."""
         ...
 

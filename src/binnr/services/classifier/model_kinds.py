@@ -1,0 +1,177 @@
+"""The two kinds of model the ``local`` engine trains, behind one small interface.
+
+``auto`` (and ``linear``, ``embeddings``, ``stack``): the stacked ensemble of
+:mod:`binnr.models.ensemble`. ``lightgbm``: the original text GBM of :mod:`binnr.models.gbm`.
+A registered model names its artefact format in its metadata (``format``); prediction picks the
+kind from it (models saved before formats were recorded are text GBMs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from binnr.jobs.context import JobContext
+from binnr.models import ensemble, gbm
+from binnr.models.label_issues import LabelIssue
+from binnr.models.metrics import summary
+from binnr.models.registry import ModelRecord
+from binnr.params.gbm import GbmTrainParams
+from binnr.services.embedding_cache import gbm_embedder
+from binnr.services.label_map import LabelMap
+from binnr.services.training_data import LabelledText
+from binnr.warehouse.names import TableRef
+
+Embed = Callable[[Sequence[str]], np.ndarray]
+_EMBEDDING_MODELS = frozenset({"auto", "embeddings", "stack"})
+
+
+@dataclass
+class TrainingData:
+    """What a training job read: the table, its label map, train and evaluation rows."""
+
+    table: TableRef
+    labels: LabelMap
+    train: LabelledText
+    evaluation: LabelledText | None
+
+
+@dataclass
+class Fitted:
+    """A trained model: how to save it, its metadata, and (auto) its suspicious labels."""
+
+    save: Callable[[Path], None]
+    metadata: dict[str, Any]
+    label_issues: list[LabelIssue] | None = None
+
+
+class Predictor(Protocol):
+    """A loaded model: class probabilities and the predicted class of each text."""
+
+    labels: list[str]
+
+    def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]: ...
+
+
+class ModelKind(Protocol):
+    format: str
+
+    def fit(self, ctx: JobContext, params: GbmTrainParams, data: TrainingData) -> Fitted: ...
+
+    def load(self, ctx: JobContext, record: ModelRecord, near: TableRef) -> Predictor: ...
+
+
+def embedder(ctx: JobContext, near: TableRef) -> Embed:
+    """Cached embeddings (see :mod:`binnr.services.embedding_cache`) with the job's progress."""
+    return gbm_embedder(
+        settings=ctx.settings,
+        warehouse=ctx.warehouse,
+        training=near,
+        model=ctx.settings.embedding_model,
+        progress=ctx.progress,
+    )
+
+
+class _Scored:
+    """Adapts a model with ``predict_proba`` (and maybe a decision rule) to :class:`Predictor`."""
+
+    def __init__(self, model: Any, decide: Callable[[np.ndarray], list[str]] | None) -> None:
+        self.model, self.labels, self._decide = model, list(model.labels), decide
+
+    def scores(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        proba = self.model.predict_proba(texts) if texts else np.zeros((0, len(self.labels)))
+        if self._decide is None or not len(proba):
+            return proba, proba.argmax(axis=1) if len(proba) else np.zeros(0, dtype=int)
+        index = {label: i for i, label in enumerate(self.labels)}
+        return proba, np.array([index[label] for label in self._decide(proba)], dtype=int)
+
+
+class TextGbmKind:
+    """``model="lightgbm"``: the original text GBM, with its training log and importances."""
+
+    format = gbm.FORMAT
+
+    def fit(self, ctx: JobContext, params: GbmTrainParams, data: TrainingData) -> Fitted:
+        knobs = params.params.lightgbm
+        embed = embedder(ctx, data.table) if knobs.features == "text+embeddings" else None
+        model = gbm.train(
+            texts=data.train.texts,
+            labels=data.train.labels,
+            eval_texts=data.evaluation.texts if data.evaluation else None,
+            eval_labels=data.evaluation.labels if data.evaluation else None,
+            params=knobs,
+            progress=ctx.progress,
+            embed=embed,
+        )
+        metadata = {
+            "params": {**params.params.model_dump(), "model": "lightgbm"},
+            "metrics": summary(model.report),
+            "report": model.report,
+            "training_log": model.training_log,
+            "feature_importance": model.feature_importance,
+            "evaluation_policy": "validation_table" if data.evaluation else "stratified holdout",
+        }
+        return Fitted(save=model.save, metadata=metadata)
+
+    def load(self, ctx: JobContext, record: ModelRecord, near: TableRef) -> Predictor:
+        params = record.metadata.get("params", {})
+        features = (params.get("lightgbm") or params).get("features", "text")
+        embed = embedder(ctx, near) if features == "text+embeddings" else None
+        return _Scored(gbm.TrainedGbm.load(ctx.models.path(record.name), embed=embed), None)
+
+
+class AutoKind:
+    """``model="auto"`` and the ensemble's single models: leaderboard, calibration, issues."""
+
+    format = ensemble.FORMAT
+
+    def fit(self, ctx: JobContext, params: GbmTrainParams, data: TrainingData) -> Fitted:
+        knobs = params.params
+        embed = embedder(ctx, data.table) if knobs.model in _EMBEDDING_MODELS else None
+        model = ensemble.train_auto(
+            data.train.texts,
+            data.train.labels,
+            params=ensemble.AutoParams.model_validate(knobs.model_dump(exclude={"lightgbm"})),
+            embed=embed,
+            eval_texts=data.evaluation.texts if data.evaluation else None,
+            eval_labels=data.evaluation.labels if data.evaluation else None,
+            progress=ctx.progress,
+        )
+        report = model.report
+        evaluation = report.get("eval") or {}
+        calibration = report.get("calibration") or {}
+        metadata = {
+            "params": knobs.model_dump(),
+            "chosen_model": model.chosen,
+            "bases": model.bases,
+            "metrics": {**summary(evaluation), "ece": calibration.get("ece")},
+            "report": evaluation,
+            "leaderboard": report.get("leaderboard"),
+            "calibration": calibration,
+            "ensemble": {k: v for k, v in report.items() if k not in ("eval", "calibration")},
+            "evaluation_policy": report.get("eval_rows", "held-out rows"),
+        }
+        return Fitted(save=model.save, metadata=metadata, label_issues=model.label_issues())
+
+    def load(self, ctx: JobContext, record: ModelRecord, near: TableRef) -> Predictor:
+        needs_embed = "embeddings" in record.metadata.get("bases", [])
+        embed = embedder(ctx, near) if needs_embed else None
+        model = ensemble.AutoModel.load(ctx.models.path(record.name), embed=embed)
+        return _Scored(model, model.decide)
+
+
+KINDS: dict[str, ModelKind] = {kind.format: kind for kind in (TextGbmKind(), AutoKind())}
+
+
+def kind_for_training(params: GbmTrainParams) -> ModelKind:
+    """``lightgbm`` is the text GBM; every other ``model`` value is the ensemble."""
+    return KINDS[gbm.FORMAT if params.params.model == "lightgbm" else ensemble.FORMAT]
+
+
+def kind_of(record: ModelRecord) -> ModelKind:
+    """The kind that saved ``record`` (before formats were recorded: the text GBM)."""
+    return KINDS[str(record.metadata.get("format", gbm.FORMAT))]
