@@ -41,7 +41,7 @@ def dataset(n: int = 360, seed: int = 3) -> bytes:
 def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with start_server(tmp_path_factory.mktemp("auto-home")) as server:
         job = upload(server.client, dataset(), "tickets")
-        assert job["status"] == "succeeded", job
+        assert job["status"] == "succeeded", job.get("error")
         body = {"table_name": "tickets", "source_columns": ["text"], "target_column": "topic"}
         assert prepare(server.client, body)["status"] == "succeeded"
         yield server
@@ -51,7 +51,7 @@ def _run(srv: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
     response = srv.client.post(path, json=body)
     assert response.status_code == 202, response.text
     job = wait_job(srv.client, response.json()["task_id"], 600)
-    assert job["status"] == "succeeded", job
+    assert job["status"] == "succeeded", job.get("error")
     return dict(job["result"])
 
 
@@ -81,8 +81,12 @@ def test_label_issues_rank_the_planted_flips_first(srv: Server, auto_model: str)
     ).json()
     assert found["table"] == "label_issues_tickets_source_target_train"
     assert [r["rank"] for r in found["rows"]] == list(range(1, len(found["rows"]) + 1))
-    planted = {r["source"] for r in found["rows"] if r["given_label"] != r["suggested_label"]}
-    assert len(found["rows"]) >= 6 and len(planted) >= 6
+    rows = list(csv.DictReader(io.StringIO(dataset().decode())))
+    planted = {rows[i]["text"] for i in FLIPPED}
+    flagged = [r["source"] for r in found["rows"]]
+    # most planted flips are found, and what is flagged is planted (the rest of the set is clean)
+    assert len(flagged) >= 4 and set(flagged) <= planted, (flagged, planted)
+    assert all(r["given_label"] != r["suggested_label"] for r in found["rows"])
     table = srv.client.get("/data/tables/label_issues_tickets_source_target_train").json()
     assert {
         "row_number",

@@ -20,7 +20,7 @@ import pyarrow as pa
 from binnr.jobs.context import JobContext
 from binnr.models import ensemble, gbm
 from binnr.models.calibration import expected_calibration_error
-from binnr.models.cluster import cluster
+from binnr.models.cluster import Algorithm, cluster
 from binnr.models.metrics import evaluate
 from binnr.params.compare import CompareParams
 from binnr.services.classifier.model_kinds import embedder
@@ -66,8 +66,8 @@ def compare_job(ctx: JobContext, params: CompareParams) -> dict[str, Any]:
 def _methods(split: Split, embed: Any, params: CompareParams, ctx: JobContext) -> dict[str, Method]:
     methods: dict[str, Method] = {name: _supervised(name, embed, ctx) for name in _SUPERVISED}
     methods["lightgbm"] = _text_gbm(ctx)
-    for algorithm in ("pinned", "seed"):
-        methods[f"cluster_{algorithm}"] = _clustering(algorithm, embed)
+    methods["cluster_pinned"] = _clustering("pinned", embed)
+    methods["cluster_seed"] = _clustering("seed", embed)
     if params.include_llm:
         methods.update(llm_methods(ctx, params))
     return methods
@@ -99,7 +99,7 @@ def _text_gbm(ctx: JobContext) -> Method:
     return run
 
 
-def _clustering(algorithm: str, embed: Any) -> Method:
+def _clustering(algorithm: Algorithm, embed: Any) -> Method:
     def run(split: Split) -> tuple[list[str], np.ndarray | None]:
         vectors = embed(split.train_texts + split.test_texts)
         index = {label: i for i, label in enumerate(split.labels)}
@@ -108,7 +108,7 @@ def _clustering(algorithm: str, embed: Any) -> Method:
         )
         result = cluster(
             embeddings=vectors, targets=targets, n_classes=len(split.labels), algorithm=algorithm
-        )  # type: ignore[arg-type]
+        )
         split.mark_trained()
         predicted = np.asarray(result.predicted)[len(split.train) :]
         return [split.labels[int(p)] for p in predicted], None
