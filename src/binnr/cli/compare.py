@@ -50,31 +50,17 @@ def compare(
     if job["status"] != "succeeded":
         finish(c, task_id, wait=True)
         return
+    _print_leaderboard(job["result"], input_table)
+
+
+def _print_leaderboard(result: dict[str, Any], input_table: str) -> None:
+    columns = ("macro_f1", "accuracy", "log_loss", "ece", "train_seconds", "predict_seconds")
     out = Table(
-        "method",
-        "macro F1",
-        "accuracy",
-        "log-loss",
-        "ECE",
-        "train s",
-        "predict s",
-        title=f"compare_{input_table} ({job['result']['test_rows']} test rows)",
-    )
-    for row in job["result"]["methods"]:
-        out.add_row(
-            row["method"],
-            *(
-                _fmt(row[k])
-                for k in (
-                    "macro_f1",
-                    "accuracy",
-                    "log_loss",
-                    "ece",
-                    "train_seconds",
-                    "predict_seconds",
-                )
-            ),
-        )
+        "method", "macro F1", "accuracy", "log-loss", "ECE", "train s", "predict s",
+        title=f"compare_{input_table} ({result['test_rows']} test rows)",
+    )  # fmt: skip
+    for row in result["methods"]:
+        out.add_row(row["method"], *(_fmt(row[k]) for k in columns))
     console.print(out)
 
 
