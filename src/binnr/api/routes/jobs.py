@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+import asyncio
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
 
 from binnr.api.deps import EngineDep
 from binnr.api.schemas import JobStatus
+from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import JobRecord, JobState
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -55,3 +61,45 @@ def list_jobs(
 def cancel_job(task_id: str, engine: EngineDep) -> JobStatus:
     """Ask a job to stop (cooperative: it stops at its next safe point)."""
     return to_status(engine.cancel(task_id))
+
+
+#: How often a stream looks at the job record, and how long it may stay silent.
+EVENT_POLL_SECONDS = 0.25
+KEEPALIVE_SECONDS = 15.0
+
+
+@router.get(
+    "/{task_id}/events",
+    operation_id="job_events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+async def job_events(task_id: str, engine: EngineDep, request: Request) -> StreamingResponse:
+    """Server-sent events: ``status`` (the job's status JSON) whenever its state or progress
+    changes, then ``end`` once it has ended; a comment line keeps idle connections open."""
+    first = await run_in_threadpool(engine.get, task_id)  # 404 before the stream starts
+    return StreamingResponse(
+        _events(engine, first, request),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+async def _events(engine: JobEngine, record: JobRecord, request: Request) -> AsyncIterator[str]:
+    last, quiet = "", 0.0
+    while True:
+        status = to_status(record).model_dump_json()
+        if status != last:
+            yield f"event: status\ndata: {status}\n\n"
+            last, quiet = status, 0.0
+        elif quiet >= KEEPALIVE_SECONDS:
+            yield ": keep-alive\n\n"
+            quiet = 0.0
+        if not record.active:
+            yield "event: end\ndata: {}\n\n"
+            return
+        if await request.is_disconnected():
+            return
+        await asyncio.sleep(EVENT_POLL_SECONDS)
+        quiet += EVENT_POLL_SECONDS
+        record = await run_in_threadpool(engine.get, record.id)
