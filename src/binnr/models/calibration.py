@@ -16,7 +16,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.optimize import minimize_scalar
 
 _EPS = 1e-12
 
@@ -47,6 +46,10 @@ class Temperature:
 
         def loss(log_t: float) -> float:
             return log_loss(softmax(logp / np.exp(log_t)), y)
+
+        from scipy.optimize import (
+            minimize_scalar,  # scipy loads with the first fit, not at start-up
+        )
 
         best = minimize_scalar(loss, bounds=(np.log(0.05), np.log(20.0)), method="bounded")
         return cls(float(np.exp(best.x)))

@@ -30,7 +30,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
 
 from binnr.errors import InvalidInput
 
@@ -104,6 +103,10 @@ def _per_class(
         empty: dict[str, Any] = {"precision": None, "recall": None, "f1": None, "support": 0}
         blank = [{"label": lab, **empty} for lab in labels]
         return blank, dict(empty), dict(empty)
+    # scikit-learn takes seconds to import: the API server loads it with the first job
+    # that scores, not at start-up.
+    from sklearn.metrics import precision_recall_fscore_support
+
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0.0)
     rows: list[dict[str, Any]] = [
         {
@@ -147,6 +150,8 @@ def _log_loss(y_true: np.ndarray, labels: list[str], probs: np.ndarray | None) -
 def _roc_auc(y_true: np.ndarray, labels: list[str], probs: np.ndarray | None) -> float | None:
     if probs is None or len(labels) < 2:
         return None
+    from sklearn.metrics import roc_auc_score  # see _per_class: loaded on first use
+
     scores = []
     for k, lab in enumerate(labels):
         positive = y_true == lab

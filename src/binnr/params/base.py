@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from binnr.errors import InvalidInput, describe_validation_error
-from binnr.warehouse.base import Warehouse
-from binnr.warehouse.names import TableRef
+
+if TYPE_CHECKING:  # at run time only the caller's warehouse is used: the CLI stays light
+    from binnr.warehouse.base import Warehouse
+    from binnr.warehouse.names import TableRef
 
 P = TypeVar("P", bound="JobParams")
 

@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from binnr.models.ensemble import AutoParams
+from binnr.models.ensemble.params import AutoParams
 from binnr.models.gbm_params import GbmParams
 from binnr.params.base import JobParams
 

@@ -18,9 +18,9 @@ import numpy as np
 import pyarrow as pa
 
 from binnr.jobs.context import JobContext
-from binnr.models import ensemble, gbm
 from binnr.models.calibration import expected_calibration_error
 from binnr.models.cluster import Algorithm, cluster
+from binnr.models.ensemble.params import AutoParams
 from binnr.models.metrics import evaluate
 from binnr.params.compare import CompareParams
 from binnr.services.classifier.model_kinds import embedder
@@ -75,8 +75,10 @@ def _methods(split: Split, embed: Any, params: CompareParams, ctx: JobContext) -
 
 def _supervised(model: str, embed: Any, ctx: JobContext) -> Method:
     def run(split: Split) -> tuple[list[str], np.ndarray | None]:
-        knobs = ensemble.AutoParams(model=model)  # type: ignore[arg-type]
-        trained = ensemble.train_auto(
+        from binnr.models.ensemble.training import train_auto  # LightGBM: loaded on use
+
+        knobs = AutoParams(model=model)  # type: ignore[arg-type]
+        trained = train_auto(
             split.train_texts, split.train_labels, params=knobs, embed=embed, progress=ctx.progress
         )
         split.mark_trained()
@@ -88,6 +90,8 @@ def _supervised(model: str, embed: Any, ctx: JobContext) -> Method:
 
 def _text_gbm(ctx: JobContext) -> Method:
     def run(split: Split) -> tuple[list[str], np.ndarray | None]:
+        from binnr.models import gbm  # LightGBM: loaded on use
+
         trained = gbm.train(
             texts=split.train_texts, labels=split.train_labels, progress=ctx.progress
         )

@@ -33,8 +33,23 @@ and the chosen model's final probabilities once more on all held-out rows
 (:mod:`binnr.models.label_issues`). Storage: :mod:`.model` (JSON, ``.npz``, LightGBM text).
 """
 
-from binnr.models.ensemble.model import FORMAT, AutoModel
-from binnr.models.ensemble.params import AutoParams
-from binnr.models.ensemble.training import train_auto
+from __future__ import annotations
 
-__all__ = ["FORMAT", "AutoModel", "AutoParams", "train_auto"]
+import importlib
+from typing import Any
+
+# The package is imported for its parameter model by light modules (the API's request schemas,
+# the CLI), so LightGBM and scikit-learn load only when these names are first used.
+_LAZY = {
+    "FORMAT": "binnr.models.ensemble.model",
+    "AutoModel": "binnr.models.ensemble.model",
+    "AutoParams": "binnr.models.ensemble.params",
+    "train_auto": "binnr.models.ensemble.training",
+}
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)

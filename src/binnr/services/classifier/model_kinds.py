@@ -16,7 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from binnr.jobs.context import JobContext
-from binnr.models import ensemble, gbm
+from binnr.models.ensemble.params import AutoParams
 from binnr.models.label_issues import LabelIssue
 from binnr.models.metrics import summary
 from binnr.models.registry import ModelRecord
@@ -27,6 +27,10 @@ from binnr.services.training_data import LabelledText
 from binnr.warehouse.names import TableRef
 
 Embed = Callable[[Sequence[str]], np.ndarray]
+#: Artefact formats (``FORMAT`` of :mod:`binnr.models.gbm` and :mod:`binnr.models.ensemble.model`,
+#: checked by a test): LightGBM and scikit-learn load only when a model is trained or loaded.
+TEXT_GBM_FORMAT = "binnr.gbm/1"
+AUTO_FORMAT = "binnr.auto/1"
 _EMBEDDING_MODELS = frozenset({"auto", "embeddings", "stack"})
 
 
@@ -93,9 +97,11 @@ class _Scored:
 class TextGbmKind:
     """``model="lightgbm"``: the original text GBM, with its training log and importances."""
 
-    format = gbm.FORMAT
+    format = TEXT_GBM_FORMAT
 
     def fit(self, ctx: JobContext, params: GbmTrainParams, data: TrainingData) -> Fitted:
+        from binnr.models import gbm
+
         knobs = params.params.lightgbm
         embed = embedder(ctx, data.table) if knobs.features == "text+embeddings" else None
         model = gbm.train(
@@ -118,6 +124,8 @@ class TextGbmKind:
         return Fitted(save=model.save, metadata=metadata)
 
     def load(self, ctx: JobContext, record: ModelRecord, near: TableRef) -> Predictor:
+        from binnr.models import gbm
+
         params = record.metadata.get("params", {})
         features = (params.get("lightgbm") or params).get("features", "text")
         embed = embedder(ctx, near) if features == "text+embeddings" else None
@@ -127,15 +135,17 @@ class TextGbmKind:
 class AutoKind:
     """``model="auto"`` and the ensemble's single models: leaderboard, calibration, issues."""
 
-    format = ensemble.FORMAT
+    format = AUTO_FORMAT
 
     def fit(self, ctx: JobContext, params: GbmTrainParams, data: TrainingData) -> Fitted:
+        from binnr.models.ensemble.training import train_auto
+
         knobs = params.params
         embed = embedder(ctx, data.table) if knobs.model in _EMBEDDING_MODELS else None
-        model = ensemble.train_auto(
+        model = train_auto(
             data.train.texts,
             data.train.labels,
-            params=ensemble.AutoParams.model_validate(knobs.model_dump(exclude={"lightgbm"})),
+            params=AutoParams.model_validate(knobs.model_dump(exclude={"lightgbm"})),
             embed=embed,
             eval_texts=data.evaluation.texts if data.evaluation else None,
             eval_labels=data.evaluation.labels if data.evaluation else None,
@@ -158,9 +168,11 @@ class AutoKind:
         return Fitted(save=model.save, metadata=metadata, label_issues=model.label_issues())
 
     def load(self, ctx: JobContext, record: ModelRecord, near: TableRef) -> Predictor:
+        from binnr.models.ensemble.model import AutoModel
+
         needs_embed = "embeddings" in record.metadata.get("bases", [])
         embed = embedder(ctx, near) if needs_embed else None
-        model = ensemble.AutoModel.load(ctx.models.path(record.name), embed=embed)
+        model = AutoModel.load(ctx.models.path(record.name), embed=embed)
         return _Scored(model, model.decide)
 
 
@@ -169,9 +181,9 @@ KINDS: dict[str, ModelKind] = {kind.format: kind for kind in (TextGbmKind(), Aut
 
 def kind_for_training(params: GbmTrainParams) -> ModelKind:
     """``lightgbm`` is the text GBM; every other ``model`` value is the ensemble."""
-    return KINDS[gbm.FORMAT if params.params.model == "lightgbm" else ensemble.FORMAT]
+    return KINDS[TEXT_GBM_FORMAT if params.params.model == "lightgbm" else AUTO_FORMAT]
 
 
 def kind_of(record: ModelRecord) -> ModelKind:
     """The kind that saved ``record`` (before formats were recorded: the text GBM)."""
-    return KINDS[str(record.metadata.get("format", gbm.FORMAT))]
+    return KINDS[str(record.metadata.get("format", TEXT_GBM_FORMAT))]
