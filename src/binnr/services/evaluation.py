@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from binnr.errors import InvalidInput
+from binnr.models.metrics import evaluate
 from binnr.models.registry import ModelRecord, ModelRegistry
 from binnr.services.label_map import LabelMap, require_columns
 from binnr.warehouse.base import Warehouse
@@ -47,10 +48,6 @@ def results_evaluation(
     *, warehouse: Warehouse, record: ModelRecord, results: TableRef
 ) -> dict[str, Any]:
     """Score a results table (``predicted_label`` vs the label of its known ``target``)."""
-    from binnr.models.metrics import (
-        evaluate,  # scikit-learn loads with the first job that scores, not at start-up
-    )
-
     columns = require_columns(warehouse, results, ("target", "predicted_label"))
     has_proba = "predictions" in columns
     select = 'SELECT "target", "predicted_label"' + (', "predictions"' if has_proba else "")
