@@ -89,6 +89,29 @@ class ModelError(BinnrError):
     default_hint = "Check the training data and parameters."
 
 
+class Unauthorized(BinnrError):
+    """The request carries no API key, or one that is not configured."""
+
+    default_hint = (
+        "Send the key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
+        "(the CLI reads BINNR_API_KEY or --api-key)."
+    )
+
+
+class TooManyRequests(BinnrError):
+    """A capped resource (e.g. the free-prompt route) is busy."""
+
+    default_hint = "Retry in a few seconds; the operator can raise BINNR_PROMPT_CONCURRENCY."
+
+
+class JobTimeout(BinnrError):
+    """A job ran past ``BINNR_JOB_TIMEOUT`` and was stopped."""
+
+    default_hint = (
+        "Make the job smaller (fewer rows, steps or iterations) or raise BINNR_JOB_TIMEOUT."
+    )
+
+
 HTTP_STATUS: Mapping[type[BinnrError], int] = {
     InvalidInput: 422,
     ModelError: 422,
@@ -97,6 +120,9 @@ HTTP_STATUS: Mapping[type[BinnrError], int] = {
     JobCancelled: 409,
     TooLarge: 413,
     Forbidden: 403,
+    Unauthorized: 401,
+    TooManyRequests: 429,
+    JobTimeout: 504,
     NotSupported: 422,
     ConfigError: 500,
     WarehouseError: 502,

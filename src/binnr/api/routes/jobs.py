@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from binnr.api.deps import EngineDep
+from binnr.api.deps import EngineDep, JobIdPath, KindQuery
 from binnr.api.schemas import JobStatus
 from binnr.jobs.records import JobRecord, JobState
 
@@ -29,7 +29,7 @@ def to_status(record: JobRecord) -> JobStatus:
 
 
 @router.get("/status/{task_id}", response_model=JobStatus, operation_id="job_status")
-def job_status(task_id: str, engine: EngineDep) -> JobStatus:
+def job_status(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
     """State, progress and result (a JSON object) of one job."""
     return to_status(engine.get(task_id))
 
@@ -44,7 +44,7 @@ def active_jobs(engine: EngineDep) -> list[JobStatus]:
 def list_jobs(
     engine: EngineDep,
     state: JobState | None = None,
-    kind: str | None = None,
+    kind: KindQuery = None,
     limit: int = Query(default=50, ge=1, le=1000),
 ) -> list[JobStatus]:
     """Recent jobs, newest first."""
@@ -52,6 +52,6 @@ def list_jobs(
 
 
 @router.post("/{task_id}/cancel", response_model=JobStatus, operation_id="cancel_job")
-def cancel_job(task_id: str, engine: EngineDep) -> JobStatus:
+def cancel_job(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
     """Ask a job to stop (cooperative: it stops at its next safe point)."""
     return to_status(engine.cancel(task_id))

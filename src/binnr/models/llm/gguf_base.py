@@ -65,7 +65,7 @@ def ensure_hf_folder(*, gguf: Path, dest: Path) -> Path:
         if (dest / _MARKER).is_file():
             return dest
         if not gguf.is_file():
-            raise ModelError(f"GGUF file {str(gguf)!r} does not exist.", hint="Check the path.")
+            raise ModelError(f"GGUF file {gguf.name!r} does not exist.", hint="Check the path.")
         log.info("converting %s to an HF folder at %s (once)", gguf.name, dest)
         tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
