@@ -161,8 +161,22 @@ def describe_validation_error(exc: Any) -> str:
     problems = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        text = _problem(err)
+        problems.append(f"{where}: {text}" if where else text)
     return "; ".join(problems) or "invalid input"
+
+
+def _problem(err: Mapping[str, Any]) -> str:
+    """pydantic's message, in binnr's words for names (every pattern in the schema is a name
+    pattern, see ``binnr.params.fields``), so the schema and ``ident`` say the same thing."""
+    kind, value, ctx = err.get("type"), err.get("input"), err.get("ctx") or {}
+    if isinstance(value, str):
+        shown = repr(value[:40]) + ("…" if len(value) > 40 else "")
+        if kind == "string_pattern_mismatch":
+            return f"{shown} is not a valid name (allowed: {ctx.get('pattern')})"
+        if kind == "string_too_long":
+            return f"{shown} is {len(value)} characters; the limit is {ctx.get('max_length')}"
+    return str(err.get("msg"))
 
 
 def first_line(text: str, limit: int = 500) -> str:
