@@ -49,7 +49,9 @@ def load_base(
         model = AutoModelForCausalLM.from_pretrained(source, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise ModelError(
-            f"Cannot load the LLM base model {name!r} from {ref!r}: {str(exc)[:300]}",
+            # The library's text names the folder: shown without the server's path.
+            f"Cannot load the LLM base model {name!r}: "
+            f"{str(exc).replace(source, Path(source).name)[:300]}",
             hint="Give a local HF folder, a .gguf file, or a hub id already in the local cache "
             "(binnr never downloads); see BINNR_LLM_MODELS.",
         ) from exc
@@ -89,7 +91,7 @@ def _convert(gguf: Path, out: Path) -> None:
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(
-            f"Cannot read GGUF file {str(gguf)!r}: {str(exc)[:300]}",
+            f"Cannot read GGUF file {gguf.name!r}: {str(exc).replace(str(gguf.parent), '.')[:300]}",
             hint="Use a GGUF of an architecture transformers supports (llama, mistral, qwen2...).",
         ) from exc
     config = quantised.config
