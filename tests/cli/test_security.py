@@ -7,8 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+import typer
 
-from binnr.cli.server import is_loopback
+from binnr.cli.server import is_loopback, refuse_open_bind
+from binnr.settings import Settings
 from tests.support.server import Server, binnr_exe, free_port, server_env
 
 ServerFactory = Callable[..., Server]
@@ -85,3 +87,21 @@ def test_the_image_serves_on_all_interfaces_only_with_a_key() -> None:
         line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("CMD")
     )
     assert '"0.0.0.0"' in cmd and "--insecure" not in cmd
+
+
+@pytest.mark.parametrize(
+    ("env", "insecure", "refused"),
+    [({}, False, True), ({}, True, False), ({"api_key": "k"}, False, False),
+     ({"read_only_api_key": "r"}, False, False)],
+)  # fmt: skip
+def test_refuse_open_bind_needs_a_key_or_insecure(
+    tmp_path: Path, env: dict[str, str], insecure: bool, refused: bool
+) -> None:
+    settings = Settings(home=tmp_path, **env)  # type: ignore[arg-type]
+    if refused:
+        with pytest.raises(typer.Exit) as info:
+            refuse_open_bind("0.0.0.0", settings, insecure=insecure)
+        assert info.value.exit_code == 2
+    else:
+        refuse_open_bind("0.0.0.0", settings, insecure=insecure)
+    refuse_open_bind("127.0.0.1", Settings(home=tmp_path), insecure=False)  # loopback: always

@@ -26,7 +26,8 @@ def is_loopback(host: str) -> bool:
 def refuse_open_bind(host: str, settings: Settings, *, insecure: bool) -> None:
     """Exit 2 when ``host`` is reachable from other machines and no API key is configured."""
     try:
-        keys = settings.api_keys()
+        # Any key (also a read-only one alone) puts every route behind it.
+        keys = settings.api_keys() + settings.read_only_api_keys()
     except BinnrError as exc:
         err_console.print(f"[red]{exc.message}[/red]\n[yellow]{exc.hint}[/yellow]")
         raise typer.Exit(2) from exc
