@@ -27,4 +27,7 @@ USER binnr
 VOLUME ["/data"]
 EXPOSE 8000
 
+# 0.0.0.0 without --insecure: `binnr serve` exits (code 2, saying what to set) unless
+# BINNR_API_KEY or BINNR_API_KEY_FILE is given, e.g. `docker run -e BINNR_API_KEY=... binnr`.
+# Put a TLS reverse proxy in front of it (docs/security.md).
 CMD ["binnr", "serve", "--host", "0.0.0.0", "--port", "8000"]

@@ -89,6 +89,29 @@ class ModelError(BinnrError):
     default_hint = "Check the training data and parameters."
 
 
+class Unauthorized(BinnrError):
+    """The request carries no API key, or one that is not configured."""
+
+    default_hint = (
+        "Send the key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>' "
+        "(the CLI reads BINNR_API_KEY or --api-key)."
+    )
+
+
+class TooManyRequests(BinnrError):
+    """A capped resource (e.g. the free-prompt route) is busy."""
+
+    default_hint = "Retry in a few seconds; the operator can raise BINNR_PROMPT_CONCURRENCY."
+
+
+class JobTimeout(BinnrError):
+    """A job ran past ``BINNR_JOB_TIMEOUT`` and was stopped."""
+
+    default_hint = (
+        "Make the job smaller (fewer rows, steps or iterations) or raise BINNR_JOB_TIMEOUT."
+    )
+
+
 HTTP_STATUS: Mapping[type[BinnrError], int] = {
     InvalidInput: 422,
     ModelError: 422,
@@ -97,6 +120,9 @@ HTTP_STATUS: Mapping[type[BinnrError], int] = {
     JobCancelled: 409,
     TooLarge: 413,
     Forbidden: 403,
+    Unauthorized: 401,
+    TooManyRequests: 429,
+    JobTimeout: 504,
     NotSupported: 422,
     ConfigError: 500,
     WarehouseError: 502,
@@ -135,8 +161,22 @@ def describe_validation_error(exc: Any) -> str:
     problems = []
     for err in exc.errors():
         where = ".".join(str(p) for p in err.get("loc", ()) if p != "body")
-        problems.append(f"{where}: {err.get('msg')}" if where else str(err.get("msg")))
+        text = _problem(err)
+        problems.append(f"{where}: {text}" if where else text)
     return "; ".join(problems) or "invalid input"
+
+
+def _problem(err: Mapping[str, Any]) -> str:
+    """pydantic's message, in binnr's words for names (every pattern in the schema is a name
+    pattern, see ``binnr.params.fields``), so the schema and ``ident`` say the same thing."""
+    kind, value, ctx = err.get("type"), err.get("input"), err.get("ctx") or {}
+    if isinstance(value, str):
+        shown = repr(value[:40]) + ("…" if len(value) > 40 else "")
+        if kind == "string_pattern_mismatch":
+            return f"{shown} is not a valid name (allowed: {ctx.get('pattern')})"
+        if kind == "string_too_long":
+            return f"{shown} is {len(value)} characters; the limit is {ctx.get('max_length')}"
+    return str(err.get("msg"))
 
 
 def first_line(text: str, limit: int = 500) -> str:

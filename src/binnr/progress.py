@@ -1,7 +1,8 @@
 """The one small progress API every job function reports through.
 
 A job splits its work into named phases (``phase``), reports progress inside a phase
-(``update``) and calls ``check_cancelled`` at safe points so cancel is cooperative.
+(``update``) and calls ``check_cancelled`` at safe points so cancel is cooperative. The same
+call enforces the job's time limit (``BINNR_JOB_TIMEOUT``): every long-running loop calls it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol
 
-from binnr.errors import JobCancelled
+from binnr.errors import JobCancelled, JobTimeout
 
 
 @dataclass
@@ -74,7 +75,8 @@ class Reporter:
     """A :class:`Progress` that keeps a :class:`ProgressState` and pushes it to a sink.
 
     ``sink`` persists the state (rate-limited to ``min_interval`` seconds, phase changes always
-    go through); ``is_cancelled`` is polled by ``check_cancelled``.
+    go through); ``is_cancelled`` is polled by ``check_cancelled``, which also raises
+    :class:`JobTimeout` once ``time_limit`` seconds (None: no limit) have passed.
     """
 
     def __init__(
@@ -84,6 +86,7 @@ class Reporter:
         *,
         min_interval: float = 0.5,
         clock: Callable[[], float] = time.monotonic,
+        time_limit: float | None = None,
     ) -> None:
         self.state = ProgressState(phase="starting")
         self._sink = sink
@@ -93,6 +96,8 @@ class Reporter:
         self._phase_started = clock()
         self._last_push = 0.0
         self._last_cancel_poll = 0.0
+        self._time_limit = time_limit
+        self._deadline = clock() + time_limit if time_limit else None
 
     def phase(self, name: str, *, index: int, total: int) -> None:
         self.state.phase, self.state.phase_index, self.state.phase_total = name, index, total
@@ -124,6 +129,11 @@ class Reporter:
 
     def check_cancelled(self) -> None:
         now = self._clock()
+        if self._deadline is not None and now > self._deadline:
+            raise JobTimeout(
+                f"The job ran longer than its time limit of {self._time_limit:g} s "
+                "(BINNR_JOB_TIMEOUT) and was stopped."
+            )
         if now - self._last_cancel_poll < 0.2:
             return
         self._last_cancel_poll = now

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from binnr.errors import ConfigError
 
 
 class SnowflakeConfig(BaseModel):
@@ -84,6 +86,50 @@ class Settings(BaseSettings):
     )
     celery_in_process: bool = False
 
+    # -- security (issue 11)
+    api_key: SecretStr | None = Field(
+        default=None,
+        description="API key(s), comma-separated: every route but /healthz, /docs and "
+        "/openapi.json then needs `Authorization: Bearer <key>` or `X-API-Key: <key>`",
+    )
+    api_key_file: Path | None = Field(
+        default=None, description="A file with one API key per line (added to BINNR_API_KEY)"
+    )
+    read_only_api_key: SecretStr | None = Field(
+        default=None,
+        description="Read-only key(s), comma-separated: GET and HEAD only, 403 on anything else",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated origins allowed to call the API from a browser (CORS); "
+        "empty: CORS off, and cross-origin writes are refused with 403",
+    )
+    job_timeout: float = Field(
+        default=21_600,
+        ge=0,
+        le=30 * 86_400,
+        description="Seconds a job may run before it is stopped as failed (JobTimeout); 0: none",
+    )
+    prompt_concurrency: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Free prompts (GET /classification/llm/response) generated at once; "
+        "more wait a few seconds, then get 429",
+    )
+    model_roots: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated folders model paths may come from, besides "
+        "$BINNR_HOME/models and the bundled models",
+    )
+
+    @field_validator("cors_origins", "model_roots", mode="before")
+    @classmethod
+    def _comma_list(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
     @model_validator(mode="after")
     def _pick_warehouse(self) -> Settings:
         if self.warehouse is None:
@@ -113,6 +159,30 @@ class Settings(BaseSettings):
     @property
     def base_url(self) -> str:
         return self.url or f"http://{self.host}:{self.port}"
+
+    def api_keys(self) -> list[str]:
+        """Full-access keys: ``BINNR_API_KEY`` (comma-separated) plus ``BINNR_API_KEY_FILE``."""
+        keys = _split_secret(self.api_key)
+        if self.api_key_file is not None:
+            try:
+                lines = self.api_key_file.read_text().splitlines()
+            except OSError as exc:
+                raise ConfigError(
+                    f"BINNR_API_KEY_FILE cannot be read ({exc.strerror}).",
+                    hint="Point BINNR_API_KEY_FILE at a readable file with one key per line.",
+                ) from exc
+            keys += [line.strip() for line in lines if line.strip()]
+        return keys
+
+    def read_only_api_keys(self) -> list[str]:
+        """Keys that may only read (GET and HEAD)."""
+        return _split_secret(self.read_only_api_key)
+
+
+def _split_secret(secret: SecretStr | None) -> list[str]:
+    if secret is None:
+        return []
+    return [part.strip() for part in secret.get_secret_value().split(",") if part.strip()]
 
 
 @lru_cache(maxsize=1)

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from binnr.errors import InvalidInput
+from binnr.errors import InvalidInput, JobCancelled, JobTimeout
 from binnr.models.cluster import cluster, hidden_split, similarity
+from binnr.progress import NullProgress
 
 
 def blobs(
@@ -179,3 +180,52 @@ def test_hidden_split_is_stratified_and_keeps_a_row_per_class() -> None:
     assert hidden_split(np.array([0, 0]), fraction=0.9).sum() == 1
     with pytest.raises(InvalidInput):
         hidden_split(t, fraction=1.0)
+
+
+class StopAfter(NullProgress):
+    """Progress that raises ``error`` on the ``limit``-th cancel check (a cancel or timeout)."""
+
+    def __init__(self, limit: int, error: Exception) -> None:
+        self.limit, self.error, self.checks = limit, error, 0
+
+    def check_cancelled(self) -> None:
+        self.checks += 1
+        if self.checks >= self.limit:
+            raise self.error
+
+
+@pytest.mark.parametrize("algorithm", ["pinned", "seed"])
+@pytest.mark.parametrize("error", [JobCancelled("stop"), JobTimeout("late")])
+def test_long_runs_stop_on_cancel_and_time_limit(algorithm: str, error: Exception) -> None:
+    """1000 iterations (the upper bound) check for cancel as they go, not only at the end.
+
+    KMeans converges on these blobs within its first chunk, so it is stopped at the first check.
+    """
+    x, y = blobs(n_per_class=50, spread=4.0)
+    t, _ = masked(y, unlabelled=0.6)
+    progress = StopAfter(3 if algorithm == "pinned" else 1, error)
+    with pytest.raises(type(error)):
+        cluster(
+            embeddings=x,
+            targets=t,
+            n_classes=3,
+            number_of_iterations=1000,
+            algorithm=algorithm,  # type: ignore[arg-type]
+            progress=progress,
+        )
+    assert progress.checks == progress.limit
+
+
+def test_kmeans_in_chunks_matches_one_fit_for_short_runs() -> None:
+    x, y = blobs(n_per_class=60)
+    t, _ = masked(y)
+    plain = cluster(embeddings=x, targets=t, n_classes=3, number_of_iterations=2, algorithm="seed")
+    checked = cluster(
+        embeddings=x,
+        targets=t,
+        n_classes=3,
+        number_of_iterations=2,
+        algorithm="seed",
+        progress=StopAfter(10**6, RuntimeError()),
+    )
+    assert np.array_equal(plain.cluster_id, checked.cluster_id)

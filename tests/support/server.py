@@ -54,6 +54,8 @@ class Server:
     client: httpx.Client
     process: subprocess.Popen[bytes]
     log_path: Path
+    #: The first of ``BINNR_API_KEY`` when the server was started with keys; ``client`` sends it.
+    api_key: str | None = None
 
     def log(self) -> str:
         """What the server printed so far (stdout and stderr)."""
@@ -97,7 +99,8 @@ def start_server(
 
     ``env`` adds, overrides or (with ``None``) removes variables, e.g.
     ``{"BINNR_ENABLE_SQL": None}``. The process runs in ``home`` so that no ``.env`` of the
-    repository leaks into it (binnr reads ``.env`` from its working directory).
+    repository leaks into it (binnr reads ``.env`` from its working directory). With
+    ``BINNR_API_KEY`` in ``env``, ``server.client`` sends its first key as a Bearer token.
     """
     home.mkdir(parents=True, exist_ok=True)
     port = free_port()
@@ -112,8 +115,12 @@ def start_server(
             start_new_session=True,
         )
     url = f"http://127.0.0.1:{port}"
-    client = httpx.Client(base_url=url, timeout=client_timeout)
-    server = Server(url=url, home=home, client=client, process=process, log_path=log_path)
+    api_key = ((env or {}).get("BINNR_API_KEY") or "").split(",")[0].strip() or None
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    client = httpx.Client(base_url=url, timeout=client_timeout, headers=headers)
+    server = Server(
+        url=url, home=home, client=client, process=process, log_path=log_path, api_key=api_key
+    )
     try:
         _wait_healthy(server, timeout)
         yield server
@@ -235,7 +242,7 @@ def run_binnr(srv: Server, *args: str, timeout: float = 600) -> str:
     """Run ``binnr <args> --url <server>``, require exit code 0, return its stdout."""
     out = subprocess.run(
         [binnr_exe(), *args, "--url", srv.url],
-        env=server_env(srv.home),
+        env=server_env(srv.home, {"BINNR_API_KEY": srv.api_key}),
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -11,7 +11,9 @@ from fastapi import FastAPI
 from binnr import __version__
 from binnr.api.docs_ui import install_docs
 from binnr.api.errors import install_error_handlers
+from binnr.api.limits import install_limits
 from binnr.api.routes import compare, data, embeddings, gbm, jobs, llm, models, tables
+from binnr.api.security import install_security
 from binnr.backends.factory import close_all, get_warehouse
 from binnr.jobs.factory import make_engine
 from binnr.services.job_table import JOB_KINDS
@@ -57,6 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     install_error_handlers(app)
+    install_security(app, settings)
+    install_limits(app, settings)
     for router in ROUTERS:
         app.include_router(router)
     install_docs(app)

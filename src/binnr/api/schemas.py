@@ -21,6 +21,7 @@ from binnr.params import (
     RequestLocation,
 )
 from binnr.params.compare import CompareParams
+from binnr.params.fields import LocationName
 
 _REQUEST = ConfigDict(extra="ignore", populate_by_name=True)
 
@@ -106,8 +107,8 @@ class TableRows(BaseModel):
 class SqlRequest(RequestLocation):
     """Body of ``POST /data/sql``: one statement."""
 
-    database: str | None = None
-    schema_: str | None = Field(default=None, alias="schema")
+    database: LocationName | None = None
+    schema_: LocationName | None = Field(default=None, alias="schema")
 
     sql: str = Field(min_length=1, max_length=100_000)
     limit: int = Field(default=1000, ge=1, le=100_000)

@@ -23,8 +23,11 @@ err_console = Console(stderr=True, width=_WIDTH)
 class Client:
     """Calls the binnr API; exits with a readable message on errors."""
 
-    def __init__(self, base_url: str, *, timeout: float = 600.0) -> None:
-        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout)
+    def __init__(
+        self, base_url: str, *, timeout: float = 600.0, api_key: str | None = None
+    ) -> None:
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+        self.http = httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, headers=headers)
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         # GETs are retried: a server busy with a CPU-heavy job may close an idle keep-alive

@@ -8,7 +8,7 @@ import typer
 
 from binnr.cli.app import app, job_body
 from binnr.cli.client import finish
-from binnr.cli.data import DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
+from binnr.cli.data import ApiKeyOpt, DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
 from binnr.params import ClusterParams
 
 
@@ -23,6 +23,7 @@ def cluster(
     database: DbOpt = None,
     schema: SchemaOpt = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
     wait: WaitOpt = True,
 ) -> None:
     """Cluster a *_source_target table over sentence embeddings and label its unlabelled rows."""
@@ -34,7 +35,7 @@ def cluster(
         embedding_model=embedding_model,
         **location(database, schema),
     )
-    c = client(url)
+    c = client(url, api_key)
     finish(
         c, c.request("POST", "/classification/embeddings/cluster", json=body)["task_id"], wait=wait
     )

@@ -17,11 +17,27 @@ UrlOpt = Annotated[str | None, typer.Option("--url", help="binnr server (default
 WaitOpt = Annotated[bool, typer.Option("--wait/--no-wait", help="Wait for the job to finish")]
 DbOpt = Annotated[str | None, typer.Option(help="Database")]
 SchemaOpt = Annotated[str | None, typer.Option("--schema", help="Schema")]
+ApiKeyOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        envvar="BINNR_API_KEY",
+        show_envvar=True,
+        help="API key of the server (default: the first of BINNR_API_KEY / BINNR_API_KEY_FILE)",
+    ),
+]
 
 
-def client(url: str | None) -> Client:
-    """A client for ``--url`` or the configured server."""
-    return Client(url or get_settings().base_url)
+def client(url: str | None, api_key: str | None = None) -> Client:
+    """A client for ``--url`` or the configured server, sending ``api_key`` when there is one.
+
+    ``BINNR_API_KEY`` may list several keys (the server's format): the first is sent.
+    """
+    settings = get_settings()
+    keys = [k.strip() for k in (api_key or "").split(",") if k.strip()]
+    if not keys and settings.api_key_file is not None:
+        keys = settings.api_keys()
+    return Client(url or settings.base_url, api_key=keys[0] if keys else None)
 
 
 def location(database: str | None, schema: str | None) -> dict[str, Any]:
@@ -39,10 +55,11 @@ def upload(
     database: DbOpt = None,
     schema: SchemaOpt = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
     wait: WaitOpt = True,
 ) -> None:
     """Upload a file into a table (replaces it atomically)."""
-    c = client(url)
+    c = client(url, api_key)
     fields = {
         "table_name": table,
         "infer_types": str(infer_types).lower(),
@@ -66,6 +83,7 @@ def prepare(
     database: DbOpt = None,
     schema: SchemaOpt = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
     wait: WaitOpt = True,
 ) -> None:
     """Create the classification tables (labels, source_target, train, validation, predict)."""
@@ -81,16 +99,21 @@ def prepare(
         seed=seed,
         **location(database, schema),
     )
-    c = client(url)
+    c = client(url, api_key)
     finish(
         c, c.request("POST", "/data/create/tables/classification", json=body)["task_id"], wait=wait
     )
 
 
 @app.command()
-def tables(database: DbOpt = None, schema: SchemaOpt = None, url: UrlOpt = None) -> None:
+def tables(
+    database: DbOpt = None,
+    schema: SchemaOpt = None,
+    url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
+) -> None:
     """List tables with row counts."""
-    rows = client(url).request("GET", "/data/tables", params=location(database, schema))
+    rows = client(url, api_key).request("GET", "/data/tables", params=location(database, schema))
     out = Table("table", "rows", "columns")
     for r in rows:
         out.add_row(r["name"], f"{r['rows']:,}", ", ".join(r["columns"])[:80])
@@ -105,10 +128,11 @@ def show(
     database: DbOpt = None,
     schema: SchemaOpt = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """Show rows of a table."""
     params = {"limit": limit, "offset": offset, **location(database, schema)}
-    page = client(url).request("GET", f"/data/tables/{table}", params=params)
+    page = client(url, api_key).request("GET", f"/data/tables/{table}", params=params)
     out = Table(*page["columns"], title=f"{page['name']} ({page['total']:,} rows)")
     for r in page["rows"]:
         out.add_row(*[str(r.get(c, ""))[:60] for c in page["columns"]])
@@ -120,9 +144,11 @@ def sql(
     statement: Annotated[str, typer.Argument(help="One SQL statement")],
     limit: int = 100,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """Run one SQL statement on the server's warehouse (needs BINNR_ENABLE_SQL=true)."""
-    result = client(url).request("POST", "/data/sql", json={"sql": statement, "limit": limit})
+    body = {"sql": statement, "limit": limit}
+    result = client(url, api_key).request("POST", "/data/sql", json=body)
     if not result["columns"]:
         console.print("OK")
         return
@@ -140,9 +166,10 @@ def jobs(
     ] = False,
     limit: int = 20,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """List recent jobs, show one, or --watch it until it ends."""
-    c = client(url)
+    c = client(url, api_key)
     if task_id and watch:
         finish(c, task_id, wait=True)
         return

@@ -11,7 +11,7 @@ import tempfile
 import types
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any, Literal, Union, get_args, get_origin
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
 from pydantic import AliasChoices, BaseModel
@@ -92,6 +92,8 @@ def type_text(tp: Any, null: str = "None") -> str:
     origin = get_origin(tp)
     if tp is type(None):
         return null
+    if origin is Annotated:  # bounds are shown in their own column
+        return type_text(get_args(tp)[0], null)
     if origin is Literal:
         return " | ".join(str(arg) for arg in get_args(tp))
     if origin in (Union, types.UnionType):
@@ -117,13 +119,33 @@ def default_text(field: FieldInfo, null: str = "None") -> str:
 
 
 def bounds_text(field: FieldInfo) -> str:
-    """``≥ 1, ≤ 1024`` from the field's constraints (annotated-types metadata)."""
+    """``≥ 1, ≤ 1024`` from the field's constraints (annotated-types metadata), also those of
+    a bounded type inside ``X | None`` and, as ``each: …``, of a list's items."""
+    parts = _constraints(field.metadata)
+    origin = get_origin(field.annotation)
+    for arg in get_args(field.annotation):
+        if get_origin(arg) is not Annotated:
+            continue
+        inner = _constraints(get_args(arg)[1:])
+        if origin in (Union, types.UnionType):
+            parts += inner
+        elif inner:
+            parts.append("each: " + ", ".join(inner))
+    return ", ".join(parts)
+
+
+def _constraints(metadata: Iterable[Any]) -> list[str]:
     parts = []
-    for item in field.metadata:
+    for item in metadata:
+        if isinstance(item, FieldInfo):  # Annotated[str, Field(...)] inside a union or list
+            parts += _constraints(item.metadata)
+            continue
         for kind, (attr, template) in _BOUNDS.items():
             if isinstance(item, kind):
                 parts.append(template.format(getattr(item, attr)))
-    return ", ".join(parts)
+        if isinstance(pattern := getattr(item, "pattern", None), str):
+            parts.append(f"`{pattern}`")
+    return parts
 
 
 def _names(name: str, field: FieldInfo) -> list[str]:

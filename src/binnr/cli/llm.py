@@ -10,7 +10,7 @@ import typer
 from binnr.backends.snowflake.cortex_llm_sql import FINAL_STATUSES
 from binnr.cli.app import app, job_body, train_app
 from binnr.cli.client import console, err_console
-from binnr.cli.data import DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
+from binnr.cli.data import ApiKeyOpt, DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
 from binnr.params import LlmTrainParams
 
 llm_app = typer.Typer(help="LLM fine-tuning status and free prompts.", no_args_is_help=True)
@@ -33,6 +33,7 @@ def train_llm(
     database: DbOpt = None,
     schema: SchemaOpt = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
     wait: WaitOpt = True,
 ) -> None:
     """Fine-tune an LLM on source → label; prints the model name (and waits, with --wait)."""
@@ -49,7 +50,7 @@ def train_llm(
         batch_size=batch_size,
         **location(database, schema),
     )
-    c = client(url)
+    c = client(url, api_key)
     accepted = c.request("POST", "/classification/llm/train", json=body)
     console.print(f"model_name: {accepted['model_name']}\njob_id: {accepted['job_id']}")
     if wait:
@@ -61,9 +62,10 @@ def check(
     job_id: Annotated[str, typer.Argument(help="job_id from `binnr train llm`")],
     watch: Annotated[bool, typer.Option("--watch", help="Follow until it ends")] = False,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """Fine-tuning status: job_status, progress, step, losses, ETA."""
-    c = client(url)
+    c = client(url, api_key)
     if watch:
         _watch(c, job_id)
     else:
@@ -100,6 +102,7 @@ def ask(
     max_tokens: int = 100,
     top_p: float = 0.0,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """Answer a free prompt (GET /classification/llm/response)."""
     params: dict[str, Any] = {
@@ -111,6 +114,5 @@ def ask(
     }
     if model_name:
         params["model_name"] = model_name
-    console.print(
-        client(url).request("GET", "/classification/llm/response", params=params)["response"]
-    )
+    answer = client(url, api_key).request("GET", "/classification/llm/response", params=params)
+    console.print(answer["response"])

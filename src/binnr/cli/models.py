@@ -10,7 +10,7 @@ from rich.table import Table
 
 from binnr.cli.app import app, job_body, train_app
 from binnr.cli.client import console, finish
-from binnr.cli.data import DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
+from binnr.cli.data import ApiKeyOpt, DbOpt, SchemaOpt, UrlOpt, WaitOpt, client, location
 from binnr.params import GbmTrainParams, PredictParams
 
 
@@ -22,6 +22,7 @@ def train_gbm(
     database: DbOpt = None,
     schema: SchemaOpt = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
     wait: WaitOpt = True,
 ) -> None:
     """Train binnr's text GBM; prints the model name and metrics."""
@@ -32,7 +33,7 @@ def train_gbm(
         params=json.loads(params) if params else None,
         **location(database, schema),
     )
-    c = client(url)
+    c = client(url, api_key)
     finish(c, c.request("POST", "/classification/gbm/train", json=body)["task_id"], wait=wait)
 
 
@@ -43,10 +44,11 @@ def predict(
     database: DbOpt = None,
     schema: SchemaOpt = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
     wait: WaitOpt = True,
 ) -> None:
     """Predict a table with a GBM or LLM model; prints the results table."""
-    c = client(url)
+    c = client(url, api_key)
     kind = c.request("GET", f"/models/{model_name}")["kind"]
     body = job_body(
         PredictParams,
@@ -65,9 +67,10 @@ def models(
         bool, typer.Option("--activate", help="Make it its family's active model")
     ] = False,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """List models, show one, delete or activate it."""
-    c = client(url)
+    c = client(url, api_key)
     if name and delete:
         c.request("DELETE", f"/models/{name}")
         console.print(f"deleted {name}")
@@ -95,11 +98,12 @@ def accuracy(
     model_name: Annotated[str, typer.Argument(help="Model")],
     results_table: Annotated[str | None, typer.Option(help="Score this results table")] = None,
     url: UrlOpt = None,
+    api_key: ApiKeyOpt = None,
 ) -> None:
     """Accuracy and per-class figures of a model or of a results table."""
     params = {"results_table": results_table} if results_table else {}
     console.print_json(
-        data=client(url).request("GET", f"/models/{model_name}/accuracy", params=params)
+        data=client(url, api_key).request("GET", f"/models/{model_name}/accuracy", params=params)
     )
 
 

@@ -31,6 +31,8 @@ def run_job(job_id: str, *, store: JobStore, settings: Settings, kinds: KindTabl
     reporter = Reporter(
         sink=lambda state: store.set_progress(job_id, state.to_dict()),
         is_cancelled=lambda: store.is_cancel_requested(job_id),
+        # 0 means no limit; counted from the start of the run, not from the submission.
+        time_limit=settings.job_timeout or None,
     )
     ctx = JobContext(job_id=job_id, settings=settings, progress=reporter)
     try:

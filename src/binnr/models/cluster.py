@@ -36,16 +36,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 
 from binnr.errors import InvalidInput
+from binnr.progress import NullProgress, Progress
 
 Algorithm = Literal["pinned", "seed"]
 ALGORITHMS: tuple[str, ...] = get_args(Algorithm)
 MIN_SHRINKAGE = 0.2
 UNLABELLED_WEIGHT = 0.5
+#: KMeans runs this many iterations per call between cancel/time-limit checks.
+KMEANS_CHUNK = 10
 
 
 @dataclass(frozen=True)
@@ -68,14 +71,21 @@ def cluster(
     n_components: int | None = 500,
     algorithm: Algorithm = "pinned",
     seed: int = 0,
+    progress: Progress = NullProgress(),
 ) -> ClusterResult:
-    """Cluster rows and label each one (see the module docstring for both algorithms)."""
+    """Cluster rows and label each one (see the module docstring for both algorithms).
+
+    Both loops call ``progress.check_cancelled()`` every iteration (chunk, for KMeans), so a
+    long run can be cancelled and stops at the job's time limit.
+    """
     x, t = _validated(embeddings, targets, n_classes, number_of_iterations, n_components, algorithm)
     z, used = reduce(x, n_components=n_components, seed=seed)
     if algorithm == "seed":
-        cluster_id, centroids, labels = _seeded_kmeans(z, t, n_classes, number_of_iterations, seed)
+        cluster_id, centroids, labels = _seeded_kmeans(
+            z, t, n_classes, number_of_iterations, seed, progress
+        )
     else:
-        cluster_id, centroids, labels = _pinned(z, t, n_classes, number_of_iterations)
+        cluster_id, centroids, labels = _pinned(z, t, n_classes, number_of_iterations, progress)
     return ClusterResult(
         cluster_id=cluster_id,
         similarity=similarity(z, centroids[cluster_id]),
@@ -127,16 +137,12 @@ def hidden_split(targets: np.ndarray, *, fraction: float = 0.1, seed: int = 0) -
 
 
 def _seeded_kmeans(
-    z: np.ndarray, t: np.ndarray, n_classes: int, iterations: int, seed: int
+    z: np.ndarray, t: np.ndarray, n_classes: int, iterations: int, seed: int, progress: Progress
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The original: class-mean seeds, KMeans, then the (c + 1)-weighted cluster labels."""
-    from sklearn.cluster import KMeans
-
     present = np.unique(t[t >= 0])
     seeds = np.stack([z[t == c].mean(axis=0) for c in present])
-    km = KMeans(
-        n_clusters=len(present), init=seeds, n_init=1, max_iter=iterations, random_state=seed
-    ).fit(z)
+    km = _kmeans_in_chunks(z, seeds, iterations, seed, progress)
     cluster_id = km.labels_.astype(np.int64)
     centroids = km.cluster_centers_
     sims = similarity(z, centroids[cluster_id])
@@ -148,8 +154,32 @@ def _seeded_kmeans(
     return cluster_id, centroids, labels.astype(np.int64)
 
 
+def _kmeans_in_chunks(
+    z: np.ndarray, seeds: np.ndarray, iterations: int, seed: int, progress: Progress
+) -> Any:
+    """KMeans from ``seeds`` for ``iterations``, restarted from its own centres every
+    :data:`KMEANS_CHUNK` iterations so cancel and the time limit are checked in between.
+
+    Up to one chunk (the default 2 iterations) it is exactly one ``fit``; it stops early when
+    a chunk converged (ran fewer iterations than it was given).
+    """
+    from sklearn.cluster import KMeans
+
+    centres, left = seeds, iterations
+    while True:
+        progress.check_cancelled()
+        step = min(left, KMEANS_CHUNK)
+        km = KMeans(n_clusters=len(seeds), init=centres, n_init=1, max_iter=step, random_state=seed)
+        km.fit(z)
+        left -= step
+        progress.update(done=iterations - left, total=iterations, message="kmeans")
+        if left == 0 or km.n_iter_ < step:
+            return km
+        centres = km.cluster_centers_
+
+
 def _pinned(
-    z: np.ndarray, t: np.ndarray, n_classes: int, iterations: int
+    z: np.ndarray, t: np.ndarray, n_classes: int, iterations: int, progress: Progress
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Semi-supervised shared-covariance Gaussian classes; labelled rows never move."""
     labelled = t >= 0
@@ -162,6 +192,8 @@ def _pinned(
     means = np.zeros((n_classes, w.shape[1]))
     assigned = t.copy()
     for step in range(iterations + 1):
+        progress.check_cancelled()
+        progress.update(done=step, total=iterations + 1, message="iterating")
         for c in present:  # step 0: labelled rows only; later: plus assigned unlabelled rows
             rows = assigned == c
             means[c] = np.average(w[rows], axis=0, weights=weights[rows])

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class GbmParams(BaseModel):
     """Training parameters; unknown keys are rejected."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     features: Literal["text", "text+embeddings"] = Field(
         "text", description="'text': selected TF-IDF n-grams; 'text+embeddings': stacked."
@@ -26,7 +26,10 @@ class GbmParams(BaseModel):
     )
     num_rounds: int = Field(300, ge=1, le=10_000, description="Most boosting rounds.")
     early_stopping_rounds: int = Field(
-        20, ge=1, description="Stop when the eval loss has not improved for this many rounds."
+        20,
+        ge=1,
+        le=10_000,
+        description="Stop when the eval loss has not improved for this many rounds.",
     )
     feature_fraction: float = Field(0.5, gt=0, le=1, description="Features tried per tree.")
     class_weight: Literal["balanced"] | None = Field(
@@ -35,5 +38,6 @@ class GbmParams(BaseModel):
     eval_fraction: float = Field(
         0.2, gt=0, lt=1, description="Stratified holdout share when no eval set is given."
     )
-    seed: int = Field(0, description="Seed for the split, folds and LightGBM.")
+    # numpy and LightGBM take non-negative 32-bit seeds; -1 used to crash the job.
+    seed: int = Field(0, ge=0, le=2**31 - 1, description="Seed for the split, folds and LightGBM.")
     num_threads: int = Field(2, ge=1, le=64, description="Threads for training and predict.")

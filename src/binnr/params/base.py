@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from binnr.errors import InvalidInput, describe_validation_error
+from binnr.params.fields import LocationName, SnowflakeName
 
 if TYPE_CHECKING:  # at run time only the caller's warehouse is used: the CLI stays light
     from binnr.warehouse.base import Warehouse
@@ -22,12 +23,13 @@ class JobParams(BaseModel):
     the job starts, naming them, instead of being half-understood.
     """
 
-    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    # NaN and infinity pass no bound usefully and crash libraries later: refused everywhere.
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, allow_inf_nan=False)
 
-    database: str | None = Field(
+    database: LocationName | None = Field(
         default=None, description="Database of the tables (default: the warehouse's own)"
     )
-    schema_: str | None = Field(
+    schema_: LocationName | None = Field(
         default=None, alias="schema", description="Schema of the tables (default: main/PUBLIC)"
     )
 
@@ -61,12 +63,14 @@ class RequestLocation(BaseModel):
     they always were.
     """
 
-    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, allow_inf_nan=False)
 
-    warehouse: str | None = Field(
+    warehouse: SnowflakeName | None = Field(
         default=None, description="Snowflake virtual warehouse (ignored by DuckDB)"
     )
-    role: str | None = Field(default=None, description="Snowflake role (ignored by DuckDB)")
+    role: SnowflakeName | None = Field(
+        default=None, description="Snowflake role (ignored by DuckDB)"
+    )
 
     def job_params(self, model: type[P]) -> P:
         """The body as ``model``: every field but warehouse and role."""

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from binnr.models.ensemble.params import AutoParams
 from binnr.models.gbm_params import GbmParams
 from binnr.params.base import JobParams
+from binnr.params.fields import ColumnName, ModelName, TableName
 
 ClassifierEngineName = Literal["local", "snowflake_ml"]
 #: Keys only today's text GBM has: a body that uses them asks for ``model="lightgbm"``.
@@ -45,11 +46,11 @@ class ClassifierParams(AutoParams):
 class GbmTrainParams(JobParams):
     """``gbm.train``: train a classifier on a ``*_train`` table."""
 
-    training_table: str = Field(description="A *_source_target_train table")
-    validation_table: str | None = Field(
+    training_table: TableName = Field(description="A *_source_target_train table")
+    validation_table: TableName | None = Field(
         default=None, description="Evaluate on this table (default: a holdout of the training rows)"
     )
-    target_column: str | None = Field(
+    target_column: ColumnName | None = Field(
         default=None, description="Label column; found from the label table when omitted"
     )
     params: ClassifierParams = Field(
@@ -66,5 +67,5 @@ class GbmTrainParams(JobParams):
 class PredictParams(JobParams):
     """``gbm.predict`` and ``llm.predict``: label every row of a table with a model."""
 
-    model_name: str = Field(description="A registered model (GET /models)")
-    predict_table: str = Field(description="A table with a source column")
+    model_name: ModelName = Field(description="A registered model (GET /models)")
+    predict_table: TableName = Field(description="A table with a source column")

@@ -8,6 +8,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from binnr.models.llm.base import FinetuneOptions
 from binnr.params.base import JobParams
+from binnr.params.fields import MAX_MODEL_NAME, ColumnName, ModelName, ModelRef, TableName
+
+#: Answer length cap of the free prompt: it is generated inside the request, on the CPU.
+MAX_PROMPT_TOKENS = 1024
 
 Role = Literal["system", "user", "assistant"]
 
@@ -18,10 +22,10 @@ class LlmTrainParams(JobParams):
     The tuning knobs default to :class:`FinetuneOptions` (None here means "its default").
     """
 
-    training_table: str = Field(description="A *_source_target_train table")
-    validation_table: str | None = Field(default=None, description="Evaluate on this table")
-    target_column: str = Field(description="The label text column (the completion)")
-    model_type: str | None = Field(
+    training_table: TableName = Field(description="A *_source_target_train table")
+    validation_table: TableName | None = Field(default=None, description="Evaluate on this table")
+    target_column: ColumnName = Field(description="The label text column (the completion)")
+    model_type: ModelRef | None = Field(
         default=None,
         description="Base model name (built in: smollm2-135m; more via BINNR_LLM_MODELS)",
     )
@@ -44,7 +48,7 @@ class LlmTrainJobParams(LlmTrainParams):
     """``llm.train`` as queued: the request's fields plus the model name the server chose
     (``llm_<training_table>_<yyyymmddHHMMSS>``), which the submit answer already reported."""
 
-    model_name: str = Field(description="Name the model is registered under")
+    model_name: ModelName = Field(description="Name the model is registered under")
 
 
 class LlmPromptParams(BaseModel):
@@ -53,15 +57,19 @@ class LlmPromptParams(BaseModel):
     Query parameters the route does not know are ignored, as they always were.
     """
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", allow_inf_nan=False)
 
     llm_prompt: str = Field(min_length=1, max_length=100_000, description="The prompt")
     model_name: str | None = Field(
-        default=None, description="A registered LLM or a provider model name"
+        default=None,
+        max_length=MAX_MODEL_NAME,
+        description="A registered LLM or a provider model name",
     )
     llm_role: Role = Field(default="user", description="Chat role of the prompt")
     llm_temperature: float = Field(default=0.1, ge=0, le=2, description="Sampling temperature")
-    llm_max_tokens: int = Field(default=100, ge=1, le=8192, description="Answer length cap")
+    llm_max_tokens: int = Field(
+        default=100, ge=1, le=MAX_PROMPT_TOKENS, description="Answer length cap (tokens)"
+    )
     llm_top_p: float = Field(
         default=0, ge=0, le=1, description="Nucleus sampling; 0 (the original's) means off"
     )

@@ -1,7 +1,9 @@
 """Source templates: ``"Tweet: {text}"`` (also the README's ``{'text'}`` form).
 
 A template is parsed into literal text and column references; literals become bound values
-and columns quoted identifiers, so nothing in a template reaches SQL as code.
+and columns quoted identifiers, so nothing in a template reaches SQL as code. As in Python's
+``str.format``, ``{{`` and ``}}`` are a literal ``{`` and ``}``: ``"{{label}} {text}"`` gives
+``{label} <the text>``. A brace that belongs to no slot and no pair stays literal text.
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from dataclasses import dataclass
 from binnr.errors import InvalidInput
 
 _SLOT = re.compile(r"\{\s*(?:'([^{}']*)'|\"([^{}\"]*)\"|([^{}'\"]*?))\s*\}")
+#: A doubled brace first, so ``{{x}}`` is the literal ``{x}`` and not ``{`` + slot + ``}``.
+_TOKEN = re.compile(r"\{\{|\}\}|" + _SLOT.pattern)
 DEFAULT_SEPARATOR = " : "
 
 
@@ -32,23 +36,33 @@ def parse_template(template: str | None, *, sources: list[str], columns: list[st
                 parts.append(Part(DEFAULT_SEPARATOR, False))
             parts.append(Part(col, True))
         return parts
-    parts, pos = [], 0
-    for match in _SLOT.finditer(template):
-        if match.start() > pos:
-            parts.append(Part(template[pos : match.start()], False))
-        name = next(g for g in match.groups() if g is not None).strip().lower()
-        if name not in columns:
-            raise InvalidInput(
-                f"The template refers to {{{name}}}, which is not a column of the table.",
-                hint=f"Available columns: {', '.join(columns)}.",
-            )
-        parts.append(Part(name, True))
+    parts, pos, literal = [], 0, ""
+    for match in _TOKEN.finditer(template):
+        literal += template[pos : match.start()]
         pos = match.end()
-    if pos < len(template):
-        parts.append(Part(template[pos:], False))
+        if match.group(0) in ("{{", "}}"):
+            literal += match.group(0)[0]
+            continue
+        if literal:
+            parts.append(Part(literal, False))
+            literal = ""
+        parts.append(Part(_column(match, columns), True))
+    literal += template[pos:]
+    if literal:
+        parts.append(Part(literal, False))
     if not any(p.is_column for p in parts):
         raise InvalidInput(
             "The template names no column.",
-            hint="Use {column} placeholders, e.g. 'Tweet: {text}'.",
+            hint="Use {column} placeholders, e.g. 'Tweet: {text}' ({{ and }} are literal braces).",
         )
     return parts
+
+
+def _column(match: re.Match[str], columns: list[str]) -> str:
+    name = next(g for g in match.groups() if g is not None).strip().lower()
+    if name not in columns:
+        raise InvalidInput(
+            f"The template refers to {{{name}}}, which is not a column of the table.",
+            hint=f"Available columns: {', '.join(columns)}.",
+        )
+    return name

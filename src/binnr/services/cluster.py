@@ -66,6 +66,7 @@ def cluster_job(ctx: JobContext, params: ClusterParams) -> dict[str, Any]:
         number_of_iterations=params.number_of_iterations,
         n_components=params.n_components,
         algorithm=params.algorithm,
+        progress=progress,
     )
     progress.phase("write", index=4, total=4)
     predicted = [order[int(p)] for p in result.predicted]

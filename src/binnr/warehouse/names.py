@@ -28,7 +28,7 @@ def ident(value: str, *, field: str = "name", max_len: int = MAX_USER_NAME) -> s
             f"{field} {value[:40]!r}… is {len(value)} characters; the limit is {max_len}.",
             hint=_HINT,
         )
-    if not IDENT_PATTERN.match(value):
+    if not IDENT_PATTERN.fullmatch(value):  # fullmatch: "$" alone lets a final "\n" pass
         raise InvalidInput(f"{field} {value!r} is not a valid name.", hint=_HINT)
     return value
 
@@ -42,7 +42,7 @@ def column(value: str, *, field: str = "column") -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_DERIVED_NAME:
         raise InvalidInput(f"{field} must be a non-empty name.", hint=_HINT)
     lowered = value.lower()
-    if not COLUMN_PATTERN.match(lowered):
+    if not COLUMN_PATTERN.fullmatch(lowered):
         raise InvalidInput(f"{field} {value!r} is not a valid column name.", hint=_HINT)
     return lowered
 

@@ -16,5 +16,7 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(home=tmp_path / "home")
+def settings(tmp_path: Path, tiny_model_dir: Path) -> Settings:
+    """Settings whose allowed model roots include the tiny model's folder (a model path
+    outside $BINNR_HOME/models and BINNR_MODEL_ROOTS is refused)."""
+    return Settings(home=tmp_path / "home", model_roots=[tiny_model_dir])

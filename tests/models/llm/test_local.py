@@ -37,7 +37,7 @@ class Tuned:
 @pytest.fixture(scope="module")
 def tuned(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Tuned:
     root = tmp_path_factory.mktemp("tuned")
-    settings = Settings(home=root / "home")
+    settings = Settings(home=root / "home", model_roots=[tiny_model_dir])
     progress = Recorder()
     meta = LocalClient(settings=settings).finetune(
         base_model=str(tiny_model_dir),

@@ -48,6 +48,20 @@ def _check_upload_field(name: str, value: str) -> None:
         ident(value, field=name)
 
 
+_TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
+
+
+def _form_bool(name: str, value: str | None) -> bool:
+    """A form field as a boolean; anything but a yes/no word is refused, never taken as false."""
+    word = (value or "").strip().lower()
+    if word in _TRUE or word in _FALSE:
+        return word in _TRUE
+    raise InvalidInput(
+        f"The form field {name} is {(value or '')[:40]!r}, not a boolean.",
+        hint=f"Send {name}=true or {name}=false.",
+    )
+
+
 @router.post(
     "/upload",
     status_code=status.HTTP_202_ACCEPTED,
@@ -75,7 +89,7 @@ async def upload(
             table_name=fields["table_name"] or "",
             database=fields["database"],
             schema_=fields["schema"],
-            infer_types=(fields["infer_types"] or "").lower() in ("1", "true", "yes"),
+            infer_types=_form_bool("infer_types", fields["infer_types"]),
             path=str(form.path),
             filename=form.filename,
         )

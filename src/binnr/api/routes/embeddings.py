@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, status
 
-from binnr.api.deps import EngineDep, WarehouseDep, accepted
+from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, accepted
 from binnr.api.schemas import ClusterRequest, TaskAccepted
 from binnr.params import ClusterParams
 from binnr.services.cluster import check_cluster
+from binnr.services.embedders import check_embedding_model
 
 router = APIRouter(prefix="/classification/embeddings", tags=["embeddings"])
 
@@ -18,9 +19,12 @@ router = APIRouter(prefix="/classification/embeddings", tags=["embeddings"])
     response_model=TaskAccepted,
     operation_id="embeddings_cluster",
 )
-def cluster(body: ClusterRequest, engine: EngineDep, warehouse: WarehouseDep) -> TaskAccepted:
+def cluster(
+    body: ClusterRequest, engine: EngineDep, warehouse: WarehouseDep, settings: SettingsDep
+) -> TaskAccepted:
     """Embed ``source``, cluster seeded by the labelled classes, label the unlabelled rows."""
     params = body.job_params(ClusterParams)
     check_cluster(warehouse=warehouse, params=params)
+    check_embedding_model(settings=settings, warehouse=warehouse, model=params.embedding_model)
     record = engine.submit(kind="embeddings.cluster", params=params)
     return accepted(record, warehouse, body)

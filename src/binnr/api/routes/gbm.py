@@ -6,7 +6,15 @@ from typing import Any
 
 from fastapi import APIRouter, Query, status
 
-from binnr.api.deps import EngineDep, LocationDep, RegistryDep, WarehouseDep, accepted
+from binnr.api.deps import (
+    EngineDep,
+    LocationDep,
+    ModelNameQuery,
+    RegistryDep,
+    TableNameQuery,
+    WarehouseDep,
+    accepted,
+)
 from binnr.api.routes.models import model_accuracy
 from binnr.api.schemas import GbmTrainRequest, LabelIssues, PredictRequest, TaskAccepted
 from binnr.params import GbmTrainParams, PredictParams
@@ -47,7 +55,7 @@ def predict(
 
 
 @router.get("/info", operation_id="gbm_info")
-def info(model_name: str, registry: RegistryDep) -> dict[str, Any]:
+def info(model_name: ModelNameQuery, registry: RegistryDep) -> dict[str, Any]:
     """The model's evaluation report, training log, feature importance and parameters."""
     record = registry.get(model_name)
     return {"model_name": record.name, "active": record.active, **record.metadata}
@@ -58,8 +66,8 @@ def accuracy(
     location: LocationDep,
     registry: RegistryDep,
     warehouse: WarehouseDep,
-    model_name: str,
-    results_table: str | None = None,
+    model_name: ModelNameQuery,
+    results_table: TableNameQuery = None,
 ) -> dict[str, Any]:
     """Accuracy and per-class figures on the evaluation split, or of a results table."""
     return model_accuracy(location, model_name, registry, warehouse, results_table)
@@ -67,7 +75,7 @@ def accuracy(
 
 @router.get("/label-issues", response_model=LabelIssues, operation_id="gbm_label_issues")
 def label_issues(
-    model_name: str,
+    model_name: ModelNameQuery,
     registry: RegistryDep,
     warehouse: WarehouseDep,
     limit: int = Query(default=100, ge=1, le=10_000),

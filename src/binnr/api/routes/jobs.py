@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from binnr.api.deps import EngineDep
+from binnr.api.deps import EngineDep, JobIdPath, KindQuery
 from binnr.api.schemas import JobStatus
 from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import JobRecord, JobState
@@ -35,7 +35,7 @@ def to_status(record: JobRecord) -> JobStatus:
 
 
 @router.get("/status/{task_id}", response_model=JobStatus, operation_id="job_status")
-def job_status(task_id: str, engine: EngineDep) -> JobStatus:
+def job_status(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
     """State, progress and result (a JSON object) of one job."""
     return to_status(engine.get(task_id))
 
@@ -50,7 +50,7 @@ def active_jobs(engine: EngineDep) -> list[JobStatus]:
 def list_jobs(
     engine: EngineDep,
     state: JobState | None = None,
-    kind: str | None = None,
+    kind: KindQuery = None,
     limit: int = Query(default=50, ge=1, le=1000),
 ) -> list[JobStatus]:
     """Recent jobs, newest first."""
@@ -58,7 +58,7 @@ def list_jobs(
 
 
 @router.post("/{task_id}/cancel", response_model=JobStatus, operation_id="cancel_job")
-def cancel_job(task_id: str, engine: EngineDep) -> JobStatus:
+def cancel_job(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
     """Ask a job to stop (cooperative: it stops at its next safe point)."""
     return to_status(engine.cancel(task_id))
 
@@ -74,7 +74,7 @@ KEEPALIVE_SECONDS = 15.0
     response_class=StreamingResponse,
     responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
-async def job_events(task_id: str, engine: EngineDep, request: Request) -> StreamingResponse:
+async def job_events(task_id: JobIdPath, engine: EngineDep, request: Request) -> StreamingResponse:
     """Server-sent events: ``status`` (the job's status JSON) whenever its state or progress
     changes, then ``end`` once it has ended; a comment line keeps idle connections open."""
     first = await run_in_threadpool(engine.get, task_id)  # 404 before the stream starts

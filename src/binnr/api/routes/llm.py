@@ -8,12 +8,14 @@ from fastapi import APIRouter, Query, status
 
 from binnr.api.deps import (
     EngineDep,
+    JobIdQuery,
     RegistryDep,
     SettingsDep,
     WarehouseDep,
     accepted,
     location_notes,
 )
+from binnr.api.limits import PromptSlotsDep
 from binnr.api.schemas import (
     LlmResponse,
     LlmTrainAccepted,
@@ -60,7 +62,7 @@ def train(
 
 
 @router.get("/train/check", response_model=LlmTrainCheck, operation_id="llm_train_check")
-def train_check(job_id: str, engine: EngineDep) -> LlmTrainCheck:
+def train_check(job_id: JobIdQuery, engine: EngineDep) -> LlmTrainCheck:
     """Fine-tuning status: the original's ``job_status`` and ``progress`` plus losses."""
     return _check(engine.get(job_id))
 
@@ -108,9 +110,14 @@ def response(
     warehouse: WarehouseDep,
     registry: RegistryDep,
     settings: SettingsDep,
+    slots: PromptSlotsDep,
     params: Annotated[LlmPromptParams, Query()],
 ) -> LlmResponse:
-    """A completion for a free prompt (the original's route; values are bound, not pasted)."""
-    return LlmResponse(
-        **respond(warehouse=warehouse, registry=registry, settings=settings, params=params)
-    )
+    """A completion for a free prompt (the original's route; values are bound, not pasted).
+
+    It is generated inside the request (in FastAPI's thread pool): at most
+    ``BINNR_PROMPT_CONCURRENCY`` at once, others wait a few seconds, then get 429.
+    """
+    with slots.hold():
+        answer = respond(warehouse=warehouse, registry=registry, settings=settings, params=params)
+    return LlmResponse(**answer)

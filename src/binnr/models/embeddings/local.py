@@ -42,6 +42,7 @@ from binnr.models.embeddings.runners import (
     run_one,
 )
 from binnr.models.embeddings.tokens import Tokens, pad_batch, tokenize
+from binnr.models.paths import model_roots
 from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
@@ -106,10 +107,17 @@ _LOCK = threading.Lock()
 
 
 def load_local(
-    *, model: str, backend: Backend = "auto", cache_dir: Path, batch_size: int = 64
+    *,
+    model: str,
+    backend: Backend = "auto",
+    cache_dir: Path,
+    batch_size: int = 64,
+    roots: Sequence[Path] | None = None,
 ) -> LocalEmbedder:
-    """The embedder for ``model`` on ``backend``; exports to ``cache_dir`` on first use."""
-    folder = resolve_model_dir(model)
+    """The embedder for ``model`` on ``backend``; exports to ``cache_dir`` on first use.
+
+    ``roots``: where a model path may lie (see :func:`resolve_model_dir`)."""
+    folder = resolve_model_dir(model, roots=roots)
     key = (str(folder), backend, str(cache_dir.resolve()))
     with _LOCK:  # one load per key even when many jobs start at once
         loaded = _CACHE.get(key)
@@ -222,10 +230,13 @@ def get_embedder(settings: Settings, *, name: str | None = None) -> Embedder:
 
     The backend is ``settings.embedding_backend``; loaded models are cached per process.
     Cortex embeddings run inside Snowflake (:mod:`binnr.backends.snowflake.cortex_embedder`).
+    A ``name`` other than the configured model must lie in an allowed root.
     """
+    model = name or settings.embedding_model
     return load_local(
-        model=name or settings.embedding_model,
+        model=model,
         backend=settings.embedding_backend,
         cache_dir=settings.cache_dir / "embeddings",
         batch_size=settings.embedding_batch_size,
+        roots=None if model == settings.embedding_model else model_roots(settings),
     )

@@ -43,7 +43,7 @@ def read_spec(folder: Path) -> ModelSpec:
         kind = str(module.get("type", "")).rsplit(".", 1)[-1]
         if kind not in _SUPPORTED_MODULES:
             raise NotSupported(
-                f"The embedding model in {folder} has a {kind} module binnr cannot run.",
+                f"The embedding model {folder.name} has a {kind} module binnr cannot run.",
                 hint="Use a model made of Transformer, Pooling and Normalize modules only.",
             )
         if kind == "Pooling":
@@ -56,7 +56,7 @@ def read_spec(folder: Path) -> ModelSpec:
         pooling = "cls"
     else:
         raise NotSupported(
-            f"The embedding model in {folder} uses a pooling mode binnr does not implement.",
+            f"The embedding model {folder.name} uses a pooling mode binnr does not implement.",
             hint="Use a model with mean or CLS pooling.",
         )
     st_cfg = _json(folder / "sentence_bert_config.json") or {}

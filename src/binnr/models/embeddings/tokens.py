@@ -32,7 +32,7 @@ class Tokens:
             tokenizer = AutoTokenizer.from_pretrained(str(spec.folder), local_files_only=True)
         except Exception as exc:
             raise ModelError(
-                f"The tokenizer in {spec.folder} could not be loaded: {str(exc)[:300]}",
+                f"The tokenizer of {spec.folder.name} could not be loaded: {str(exc)[:300]}",
                 hint="Point BINNR_EMBEDDING_MODEL at a folder with tokenizer files.",
             ) from exc
         wanted = set(tokenizer.model_input_names) | {"input_ids", "attention_mask"}

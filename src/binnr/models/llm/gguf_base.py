@@ -49,7 +49,9 @@ def load_base(
         model = AutoModelForCausalLM.from_pretrained(source, local_files_only=True)
     except (OSError, ValueError) as exc:
         raise ModelError(
-            f"Cannot load the LLM base model {name!r} from {ref!r}: {str(exc)[:300]}",
+            # The library's text names the folder: shown without the server's path.
+            f"Cannot load the LLM base model {name!r}: "
+            f"{str(exc).replace(source, Path(source).name)[:300]}",
             hint="Give a local HF folder, a .gguf file, or a hub id already in the local cache "
             "(binnr never downloads); see BINNR_LLM_MODELS.",
         ) from exc
@@ -65,7 +67,7 @@ def ensure_hf_folder(*, gguf: Path, dest: Path) -> Path:
         if (dest / _MARKER).is_file():
             return dest
         if not gguf.is_file():
-            raise ModelError(f"GGUF file {str(gguf)!r} does not exist.", hint="Check the path.")
+            raise ModelError(f"GGUF file {gguf.name!r} does not exist.", hint="Check the path.")
         log.info("converting %s to an HF folder at %s (once)", gguf.name, dest)
         tmp = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
@@ -89,7 +91,7 @@ def _convert(gguf: Path, out: Path) -> None:
         )
     except (OSError, ValueError, KeyError) as exc:
         raise ModelError(
-            f"Cannot read GGUF file {str(gguf)!r}: {str(exc)[:300]}",
+            f"Cannot read GGUF file {gguf.name!r}: {str(exc).replace(str(gguf.parent), '.')[:300]}",
             hint="Use a GGUF of an architecture transformers supports (llama, mistral, qwen2...).",
         ) from exc
     config = quantised.config

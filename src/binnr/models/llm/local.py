@@ -199,7 +199,9 @@ class LocalClient:
     def _load_tuned(self, meta_path: Path) -> Loaded:
         meta = read_metadata(meta_path.parent)
         if meta.get("format") != FORMAT:
-            raise ModelError(f"{meta_path} is not a binnr local LLM.", hint="Train it again.")
+            raise ModelError(
+                f"{meta_path.parent.name} is not a binnr local LLM.", hint="Train it again."
+            )
         try:
             name, ref = self._base_name(meta["base_model"])
         except InvalidInput:  # the name is no longer configured: fall back to the stored ref
@@ -273,5 +275,7 @@ def read_metadata(model_dir: Path) -> dict[str, Any]:
     """The ``llm.json`` of a tuned model folder (labels, base model, metrics...)."""
     path = Path(model_dir) / META_FILE
     if not path.is_file():
-        raise ModelError(f"{model_dir} holds no {META_FILE}.", hint="Fine-tune the model first.")
+        raise ModelError(
+            f"{Path(model_dir).name} holds no {META_FILE}.", hint="Fine-tune the model first."
+        )
     return json.loads(path.read_text())  # type: ignore[no-any-return]

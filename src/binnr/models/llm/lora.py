@@ -20,7 +20,7 @@ from transformers import PreTrainedModel
 from binnr.errors import ModelError
 from binnr.models.llm.base import FinetuneOptions
 from binnr.models.llm.batching import forward_rows
-from binnr.progress import Progress
+from binnr.progress import NullProgress, Progress
 
 Example = tuple[list[int], list[int]]  # (prefix ids, completion ids)
 ATTENTION_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj")
@@ -81,7 +81,9 @@ def train(
         recent = [*recent[-9:], float(loss.detach())]
         metrics: dict[str, float] = {"step": step, "total_steps": steps, "train_loss": recent[-1]}
         if options.eval_every and step % options.eval_every == 0 and step < steps and validation:
-            metrics["eval_loss"] = evaluate(model, validation, pad_id, options.batch_size)
+            metrics["eval_loss"] = evaluate(
+                model, validation, pad_id, options.batch_size, progress=progress
+            )
             model.train()
         history.append(metrics)
         progress.update(done=step, total=steps, message=f"step {step}/{steps}", metrics=metrics)
@@ -90,7 +92,9 @@ def train(
     result["first_train_loss"] = history[0]["train_loss"] if history else None
     if validation:
         progress.check_cancelled()
-        result["eval_loss"] = evaluate(model, validation, pad_id, options.batch_size)
+        result["eval_loss"] = evaluate(
+            model, validation, pad_id, options.batch_size, progress=progress
+        )
         progress.update(metrics={"eval_loss": result["eval_loss"]})
     result["history"] = history
     return result
@@ -126,12 +130,18 @@ def batch_loss(model: torch.nn.Module, batch: Sequence[Example], pad_id: int) ->
 
 @torch.inference_mode()
 def evaluate(
-    model: torch.nn.Module, pairs: Sequence[Example], pad_id: int, batch_size: int
+    model: torch.nn.Module,
+    pairs: Sequence[Example],
+    pad_id: int,
+    batch_size: int,
+    *,
+    progress: Progress = NullProgress(),
 ) -> float:
-    """Completion-token-weighted mean loss over ``pairs``."""
+    """Completion-token-weighted mean loss over ``pairs`` (checks cancel per batch)."""
     model.eval()
     total, count = 0.0, 0
     for start in range(0, len(pairs), batch_size):
+        progress.check_cancelled()
         batch = pairs[start : start + batch_size]
         n_tokens = sum(len(c) for _, c in batch)
         total += float(batch_loss(model, batch, pad_id)) * n_tokens

@@ -63,11 +63,13 @@ class InProcessProvider:
             val_ref = params.ref(wh, params.validation_table)
             validation = read_pairs(warehouse=wh, ref=val_ref, label_column=label)
         client = self.client(settings)
-        base = resolve_model_type(params.model_type, settings=settings, provider=self.name)
+        # Fail before the slow part; the client resolves the name itself (an operator's alias
+        # may point outside the model roots, its resolved path would not pass a second time).
+        resolve_model_type(params.model_type, settings=settings, provider=self.name)
         ctx.progress.phase("fine-tune", index=2, total=3)
         with tempfile.TemporaryDirectory(dir=settings.home) as tmp:
             meta = client.finetune(
-                base_model=base,
+                base_model=params.model_type,
                 train=train,
                 validation=validation,
                 out_dir=Path(tmp),
