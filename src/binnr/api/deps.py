@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from binnr.api.schemas import TaskAccepted
+from binnr.api.types import LocationName
 from binnr.backends.factory import get_warehouse
 from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import JobRecord
@@ -47,10 +48,10 @@ class LocationQuery:
 
 
 def _location(
-    database: str | None = None,
-    schema: str | None = None,
-    role: str | None = None,
-    warehouse: str | None = None,
+    database: LocationName = None,
+    schema: LocationName = None,
+    role: LocationName = None,
+    warehouse: LocationName = None,
 ) -> LocationQuery:
     return LocationQuery(database=database, schema=schema, role=role, warehouse=warehouse)
 

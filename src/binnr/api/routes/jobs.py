@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from binnr.api.deps import EngineDep
+from binnr.api.errors import errors
 from binnr.api.schemas import JobStatus
+from binnr.api.types import JobIdPath
 from binnr.jobs.records import JobRecord, JobState
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
@@ -28,19 +30,26 @@ def to_status(record: JobRecord) -> JobStatus:
     )
 
 
-@router.get("/status/{task_id}", response_model=JobStatus, operation_id="job_status")
-def job_status(task_id: str, engine: EngineDep) -> JobStatus:
+@router.get(
+    "/status/{task_id}",
+    response_model=JobStatus,
+    operation_id="job_status",
+    responses=errors(404, 422),
+)
+def job_status(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
     """State, progress and result (a JSON object) of one job."""
     return to_status(engine.get(task_id))
 
 
-@router.get("/active", response_model=list[JobStatus], operation_id="active_jobs")
+@router.get(
+    "/active", response_model=list[JobStatus], operation_id="active_jobs", responses=errors()
+)
 def active_jobs(engine: EngineDep) -> list[JobStatus]:
     """Queued and running jobs."""
     return [to_status(r) for r in engine.list_active()]
 
 
-@router.get("", response_model=list[JobStatus], operation_id="list_jobs")
+@router.get("", response_model=list[JobStatus], operation_id="list_jobs", responses=errors(422))
 def list_jobs(
     engine: EngineDep,
     state: JobState | None = None,
@@ -51,7 +60,12 @@ def list_jobs(
     return [to_status(r) for r in engine.list_recent(state=state, kind=kind, limit=limit)]
 
 
-@router.post("/{task_id}/cancel", response_model=JobStatus, operation_id="cancel_job")
-def cancel_job(task_id: str, engine: EngineDep) -> JobStatus:
+@router.post(
+    "/{task_id}/cancel",
+    response_model=JobStatus,
+    operation_id="cancel_job",
+    responses=errors(404, 409, 422),
+)
+def cancel_job(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
     """Ask a job to stop (cooperative: it stops at its next safe point)."""
     return to_status(engine.cancel(task_id))

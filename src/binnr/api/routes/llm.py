@@ -14,6 +14,7 @@ from binnr.api.deps import (
     accepted,
     location_notes,
 )
+from binnr.api.errors import errors
 from binnr.api.schemas import (
     LlmResponse,
     LlmTrainAccepted,
@@ -22,6 +23,7 @@ from binnr.api.schemas import (
     PredictRequest,
     TaskAccepted,
 )
+from binnr.api.types import JobIdQuery
 from binnr.jobs.records import JobRecord
 from binnr.params import LlmPromptParams, LlmTrainParams, PredictParams
 from binnr.services.llm.service import check_predict, prepare_train, respond
@@ -44,6 +46,7 @@ CORTEX_STATUS = {
     status_code=status.HTTP_202_ACCEPTED,
     response_model=LlmTrainAccepted,
     operation_id="llm_train",
+    responses=errors(400, 404, 409, 422, 502),
 )
 def train(
     body: LlmTrainRequest, engine: EngineDep, warehouse: WarehouseDep, settings: SettingsDep
@@ -59,8 +62,13 @@ def train(
     )
 
 
-@router.get("/train/check", response_model=LlmTrainCheck, operation_id="llm_train_check")
-def train_check(job_id: str, engine: EngineDep) -> LlmTrainCheck:
+@router.get(
+    "/train/check",
+    response_model=LlmTrainCheck,
+    operation_id="llm_train_check",
+    responses=errors(404, 422),
+)
+def train_check(job_id: JobIdQuery, engine: EngineDep) -> LlmTrainCheck:
     """Fine-tuning status: the original's ``job_status`` and ``progress`` plus losses."""
     return _check(engine.get(job_id))
 
@@ -88,6 +96,7 @@ def _check(record: JobRecord) -> LlmTrainCheck:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="llm_predict",
+    responses=errors(400, 404, 422, 502),
 )
 def predict(
     body: PredictRequest,
@@ -103,7 +112,12 @@ def predict(
     return accepted(record, warehouse, body)
 
 
-@router.get("/response", response_model=LlmResponse, operation_id="llm_response")
+@router.get(
+    "/response",
+    response_model=LlmResponse,
+    operation_id="llm_response",
+    responses=errors(404, 422, 502),
+)
 def response(
     warehouse: WarehouseDep,
     registry: RegistryDep,
