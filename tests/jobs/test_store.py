@@ -176,3 +176,15 @@ def test_interrupt_with_staleness(store: JobStore) -> None:
     record = store.get(fresh.id)
     assert record.state == "interrupted" and record.error is not None
     assert record.error.type == "Interrupted" and record.finished_at is not None
+
+
+def test_times_are_utc_and_odd_keys_match_nothing(store: JobStore) -> None:
+    """PostgreSQL answers in its session's zone and refuses NUL in a parameter; the store
+    hides both differences."""
+    record = store.create(kind="sleep", params={"note": "a\x00b"})
+    assert record.created_at.utcoffset() == timedelta(0)
+    assert record.params == {"note": "a\x00b"}
+    with pytest.raises(NotFound):
+        store.get("a\x00b")
+    assert store.list(kind="sl\x00eep") == []
+    assert store.list(kind="sleep") == [record]
