@@ -38,8 +38,21 @@ CHECK_NAMES = (
     "response_schema_conformance",
     "response_headers_conformance",
     "negative_data_rejection",
+    "positive_data_acceptance",
 )
 CHECKS = tuple(getattr(schemathesis.checks, name) for name in CHECK_NAMES)
+#: positive_data_acceptance (a request valid by the schema is not refused with 4xx other than
+#: 401/403/404/409) runs everywhere except on these bodies, whose name fields do not carry
+#: ident()'s pattern and length in the schema yet (the parameter models of binnr.params; issue
+#: 11, security part). Remove an operation from here once its names are constrained.
+PENDING_NAME_PATTERNS = {
+    "create_classification_tables",
+    "gbm_train",
+    "gbm_predict",
+    "llm_train",
+    "llm_predict",
+    "embeddings_cluster",
+}
 #: Left out, and why: a valid prompt runs the bundled LLM for up to 8192 tokens per case.
 EXCLUDED = {"llm_response": "generates text with the local LLM (minutes per case on a CPU)"}
 
@@ -80,12 +93,18 @@ def text_on_the_wire(case: Any, exc: BaseException) -> bool:
     return case.media_type == "multipart/form-data" and set(violations) == {"type"}
 
 
+def operation_id(case: Any) -> str:
+    return str(case.operation.definition.raw.get("operationId"))
+
+
 def validate(case: Any, response: Any, tally: Tally) -> None:
     """Run each check on its own, so that every failing check is counted."""
     for name, check in zip(CHECK_NAMES, CHECKS, strict=True):
         try:
             case.validate_response(response, checks=[check], headers=AUTH)
         except (Failure, FailureGroup) as exc:
+            if name == "positive_data_acceptance" and operation_id(case) in PENDING_NAME_PATTERNS:
+                continue
             if name == "negative_data_rejection" and text_on_the_wire(case, exc):
                 tally.set_aside += 1
                 continue
@@ -138,7 +157,7 @@ def test_every_operation_conforms_to_the_schema(api: Server) -> None:
     started = time.monotonic()
     for result in schema.get_all_operations():
         operation = result.ok()
-        if operation.definition.raw.get("operationId") in EXCLUDED:
+        if str(operation.definition.raw.get("operationId")) in EXCLUDED:
             continue
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             fuzz(operation, mode, call, tally)
