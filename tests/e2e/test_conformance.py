@@ -31,6 +31,9 @@ AUTH = {"Authorization": f"Bearer {API_KEY}"}
 #: Per operation and generation mode; operations with few inputs run out of cases sooner.
 MAX_EXAMPLES = 30
 MIN_CASES = 1000
+#: Stateful scenarios (sequences of linked calls) and their maximum length.
+STATEFUL_SCENARIOS = 40
+STEPS = 4
 CHECK_NAMES = (
     "not_a_server_error",
     "status_code_conformance",
@@ -166,6 +169,39 @@ def test_every_operation_conforms_to_the_schema(api: Server) -> None:
     assert sum(tally.cases.values()) >= MIN_CASES, report
     assert not tally.failures, report
     assert "binnr serve exited" not in api.log()
+
+
+def test_linked_operations_conform(api: Server) -> None:
+    """Stateful: follow the schema's links (a queued job → its status, cancel, training check)
+    with the same checks, in sequences of up to ``STEPS`` calls."""
+    schema = schemathesis.openapi.from_url(f"{api.url}/openapi.json", headers=AUTH)
+    schema = schema.exclude(operation_id=list(EXCLUDED))
+    tally = Tally()
+
+    class Machine(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"base_url": api.url, "headers": AUTH, "timeout": 60}
+
+        def validate_response(self, response: Any, case: Any, *args: Any, **kwargs: Any) -> None:
+            tally.cases[case.operation.label] += 1
+            validate(case, response, tally)
+
+    started = time.monotonic()
+    Machine.run(
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=STEPS,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+    )
+    report = tally.report(time.monotonic() - started)
+    print(report.replace("schemathesis:", "schemathesis (stateful):", 1))
+    assert sum(tally.cases.values()) >= STATEFUL_SCENARIOS, report
+    assert not tally.failures, report
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request, status
 
 from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, accepted, location_notes
 from binnr.api.errors import errors
+from binnr.api.links import queued
 from binnr.api.schemas import ClassificationTablesRequest, TaskAccepted
 from binnr.api.types import NAME_PATTERN, OPTIONAL_NAME_PATTERN
 from binnr.api.upload_stream import stream_upload
@@ -65,7 +66,7 @@ def _check_upload_field(name: str, value: str) -> None:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="upload_data",
-    responses=errors(400, 413, 422, 502),
+    responses={**queued(), **errors(400, 413, 422, 502)},
     openapi_extra=_UPLOAD_BODY,
     summary="Upload a CSV / CSV.gz / Parquet / JSONL file into a table (replacing it atomically)",
 )
@@ -106,7 +107,7 @@ async def upload(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="create_classification_tables",
-    responses=errors(400, 404, 422, 502),
+    responses={**queued(), **errors(400, 404, 422, 502)},
     summary="Create labels, source_target, train, validation and predict tables",
 )
 def create_classification_tables(

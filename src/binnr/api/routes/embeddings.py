@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from binnr.api.deps import EngineDep, WarehouseDep, accepted
 from binnr.api.errors import errors
+from binnr.api.links import queued
 from binnr.api.schemas import ClusterRequest, TaskAccepted
 from binnr.params import ClusterParams
 from binnr.services.cluster import check_cluster
@@ -18,7 +19,7 @@ router = APIRouter(prefix="/classification/embeddings", tags=["embeddings"])
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="embeddings_cluster",
-    responses=errors(400, 404, 422, 502),
+    responses={**queued(), **errors(400, 404, 422, 502)},
 )
 def cluster(body: ClusterRequest, engine: EngineDep, warehouse: WarehouseDep) -> TaskAccepted:
     """Embed ``source``, cluster seeded by the labelled classes, label the unlabelled rows."""

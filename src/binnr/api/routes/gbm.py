@@ -8,6 +8,7 @@ from fastapi import APIRouter, status
 
 from binnr.api.deps import EngineDep, LocationDep, RegistryDep, WarehouseDep, accepted
 from binnr.api.errors import errors
+from binnr.api.links import queued
 from binnr.api.routes.models import model_accuracy
 from binnr.api.schemas import GbmTrainRequest, PredictRequest, TaskAccepted
 from binnr.api.types import ModelNameQuery, OptionalTableQuery
@@ -22,7 +23,7 @@ router = APIRouter(prefix="/classification/gbm", tags=["gbm"])
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="gbm_train",
-    responses=errors(400, 404, 409, 422, 502),
+    responses={**queued(), **errors(400, 404, 409, 422, 502)},
 )
 def train(body: GbmTrainRequest, engine: EngineDep, warehouse: WarehouseDep) -> TaskAccepted:
     """Train binnr's text GBM on a ``*_train`` table; the result names the model."""
@@ -37,7 +38,7 @@ def train(body: GbmTrainRequest, engine: EngineDep, warehouse: WarehouseDep) -> 
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="gbm_predict",
-    responses=errors(400, 404, 422, 502),
+    responses={**queued(), **errors(400, 404, 422, 502)},
 )
 def predict(
     body: PredictRequest, engine: EngineDep, warehouse: WarehouseDep, registry: RegistryDep

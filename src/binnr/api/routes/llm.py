@@ -15,6 +15,7 @@ from binnr.api.deps import (
     location_notes,
 )
 from binnr.api.errors import errors
+from binnr.api.links import LLM_TRAIN_LINKS, queued
 from binnr.api.schemas import (
     LlmResponse,
     LlmTrainAccepted,
@@ -46,7 +47,7 @@ CORTEX_STATUS = {
     status_code=status.HTTP_202_ACCEPTED,
     response_model=LlmTrainAccepted,
     operation_id="llm_train",
-    responses=errors(400, 404, 409, 422, 502),
+    responses={**queued(LLM_TRAIN_LINKS), **errors(400, 404, 409, 422, 502)},
 )
 def train(
     body: LlmTrainRequest, engine: EngineDep, warehouse: WarehouseDep, settings: SettingsDep
@@ -96,7 +97,7 @@ def _check(record: JobRecord) -> LlmTrainCheck:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="llm_predict",
-    responses=errors(400, 404, 422, 502),
+    responses={**queued(), **errors(400, 404, 422, 502)},
 )
 def predict(
     body: PredictRequest,
