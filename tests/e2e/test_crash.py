@@ -193,8 +193,8 @@ def test_kill_while_classification_tables_build(tmp_path: Path) -> None:
         response = srv.client.post("/data/create/tables/classification", json=body)
         assert response.status_code == 202, response.text
         task_id = response.json()["task_id"]
-        wait_running(srv, task_id)
-        time.sleep(0.3)  # into the statements, past the job's first progress report
+        # The second statement: the first one's staging table exists by now.
+        wait_running(srv, task_id, phase="create reviews_source_target")
         srv.kill()
     restart_and_check(home, task_id, before)
 
@@ -211,7 +211,6 @@ def test_kill_while_a_gbm_trains(tmp_path: Path) -> None:
         response = srv.client.post("/classification/gbm/train", json=train)
         assert response.status_code == 202, response.text
         task_id = response.json()["task_id"]
-        wait_running(srv, task_id)
-        time.sleep(1.0)  # past reading the table, into the boosting rounds
+        wait_running(srv, task_id, phase="train")  # the boosting rounds
         srv.kill()
     restart_and_check(home, task_id, before, models=[])

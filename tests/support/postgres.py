@@ -66,7 +66,10 @@ def _as_owner(cmd: list[str]) -> list[str]:
 
 
 def _run(cmd: list[str]) -> None:
-    done = subprocess.run(_as_owner(cmd), capture_output=True, text=True, timeout=120)
+    # cwd: the postgres user may not be allowed into the checkout.
+    done = subprocess.run(
+        _as_owner(cmd), capture_output=True, text=True, timeout=120, cwd=tempfile.gettempdir()
+    )
     if done.returncode != 0:
         output = f"{done.stdout}{done.stderr}"
         raise RuntimeError(f"{' '.join(cmd)} failed ({done.returncode}):\n{output}")
