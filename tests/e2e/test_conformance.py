@@ -2,8 +2,10 @@
 
 Every operation gets positive and negative cases (deterministic: ``derandomize``); every
 response is checked against the schema (status codes, content types, bodies, headers) and must
-not be a 5xx; negative cases must be refused. Failures are collected, not raised one by one, so
-the summary lists every failing check; the test prints the figures and fails if any.
+not be a 5xx; negative cases must be refused and positive ones accepted (but see
+``PENDING_NAME_PATTERNS``). A stateful run follows the schema's links. Failures are collected,
+not raised one by one, so the summary lists every failing check; the test prints the figures
+(``pytest -s``) and fails if any.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ class Tally:
     examples: dict[str, str] = field(default_factory=dict)
     no_negative: list[str] = field(default_factory=list)
     set_aside: int = 0
+    pending: int = 0
 
     def record(self, check: str, label: str, exc: BaseException) -> None:
         self.failures[check] += 1
@@ -81,6 +84,7 @@ class Tally:
             *(f"  {label}: {count} cases" for label, count in sorted(self.cases.items())),
             f"no negative cases possible: {', '.join(self.no_negative) or 'none'}",
             f"multipart type mutations accepted as text (set aside): {self.set_aside}",
+            f"positive cases refused, pending name patterns in params: {self.pending}",
             "failures by check: "
             + (", ".join(f"{k}={v}" for k, v in sorted(self.failures.items())) or "none"),
             *(f"--- {where}\n{text}" for where, text in self.examples.items()),
@@ -107,6 +111,7 @@ def validate(case: Any, response: Any, tally: Tally) -> None:
             case.validate_response(response, checks=[check], headers=AUTH)
         except (Failure, FailureGroup) as exc:
             if name == "positive_data_acceptance" and operation_id(case) in PENDING_NAME_PATTERNS:
+                tally.pending += 1
                 continue
             if name == "negative_data_rejection" and text_on_the_wire(case, exc):
                 tally.set_aside += 1
