@@ -135,18 +135,26 @@ class JobStore:
         self._write(sa.update(jobs_table).where(jobs_table.c.id == job_id).values(**values))
 
     def request_cancel(self, job_id: str) -> JobRecord:
-        """Flag a job for cancellation; a queued job is cancelled at once."""
-        record = self.get(job_id)
-        if record.state == "queued":
-            self._write(
-                sa.update(jobs_table)
-                .where(jobs_table.c.id == job_id, jobs_table.c.state == "queued")
-                .values(state="cancelled", cancel_requested=True, finished_at=_now())
-            )
-        elif record.state == "running":
-            self._write(
-                sa.update(jobs_table).where(jobs_table.c.id == job_id).values(cancel_requested=True)
-            )
+        """Flag a job for cancellation; a queued job is cancelled at once.
+
+        Both updates run in one transaction and re-check the state themselves: a worker that
+        starts the job meanwhile either sees the flag (and does not start it) or has started
+        it first (and the flag stops it at its next safe point); the request is never lost.
+        """
+        self.get(job_id)  # NotFound for an unknown id
+        flag = (
+            sa.update(jobs_table)
+            .where(jobs_table.c.id == job_id, jobs_table.c.state.in_(list(ACTIVE_STATES)))
+            .values(cancel_requested=True)
+        )
+        cancel_queued = (
+            sa.update(jobs_table)
+            .where(jobs_table.c.id == job_id, jobs_table.c.state == "queued")
+            .values(state="cancelled", finished_at=_now())
+        )
+        with self._lock, self.engine.begin() as conn:
+            conn.execute(flag)
+            conn.execute(cancel_queued)
         return self.get(job_id)
 
     def interrupt(self, *, states: Sequence[JobState], stale_after: float | None = None) -> int:
