@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.server import SHARED_DATA, Server, start_server
 
-pytest_plugins = ["tests.support.celery"]
+pytest_plugins = ["tests.support.celery", "tests.support.postgres"]
 
 ServerFactory = Callable[..., Server]
 

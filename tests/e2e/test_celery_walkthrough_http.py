@@ -1,8 +1,10 @@
 """The walkthrough on Celery workers: server submits, a ``binnr worker`` process runs the jobs.
 
-The real scale-out shape on one machine: Redis as broker, the job store shared by the server and
-the worker, and Snowflake (fakesnow's server, reached over HTTP by both processes) as the
-warehouse. Upload → classification tables → GBM train → predict all run on the worker.
+The real scale-out shape on one machine: Redis as broker, the job store on PostgreSQL (a real
+server, :mod:`tests.support.postgres`) shared by the server and the worker, and Snowflake
+(fakesnow's server, reached over HTTP by both processes) as the warehouse. A shared SQLite job
+store is covered by the engine contract (``tests/jobs/test_contract.py``).
+Upload → classification tables → GBM train → predict all run on the worker.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import pytest
 
 from tests.support.celery import Workers
 from tests.support.fakesnow import FAKESNOW_CONFIG, start_fakesnow_server
+from tests.support.postgres import fresh_schema_url
 from tests.support.server import Server, prepare, start_server, upload, wait_job
 
 pytestmark = pytest.mark.celery
@@ -39,7 +42,9 @@ def _csv(n: int) -> bytes:
 
 
 @pytest.fixture(scope="module")
-def celery_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+def celery_server(
+    redis_url: str, postgres_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
     fake = start_fakesnow_server()
     kwargs = fake.__enter__()
     home = tmp_path_factory.mktemp("celery-home")
@@ -54,7 +59,7 @@ def celery_server(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> I
         "SNOWFLAKE_CONFIG": json.dumps(config),
         "CELERY_BROKER_URL": redis_url,
         "BINNR_CELERY_QUEUE": f"walk-{uuid.uuid4().hex[:8]}",
-        "BINNR_JOB_STORE": f"sqlite:///{home / 'jobs.sqlite3'}",
+        "BINNR_JOB_STORE": fresh_schema_url(postgres_url),
     }
     from tests.support.server import server_env
 
@@ -106,3 +111,6 @@ def test_walkthrough_runs_on_celery_workers(celery_server: Server) -> None:
         {"model_name": trained["model_name"], "predict_table": "reviews_source_target_predict"},
     )["result"]
     assert predicted["rows"] == 20
+    listed = client.get("/jobs", params={"limit": 10}).json()
+    assert {j["kind"] for j in listed} >= {"upload", "classification_tables", "gbm.train"}
+    assert all(j["created_at"].endswith(("+00:00", "Z")) for j in listed), listed

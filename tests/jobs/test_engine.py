@@ -15,9 +15,9 @@ from binnr.services.job_table import JOB_KINDS
 from binnr.settings import Settings
 
 
-def test_new_engine_interrupts_running_jobs(tmp_path: Path) -> None:
+def test_new_engine_interrupts_running_jobs(tmp_path: Path, store_url: str) -> None:
     """A job left ``running`` by a dead process is ``interrupted`` when an engine starts."""
-    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    url = store_url
     old = JobStore(url)
     running = old.create(kind="sleep", params={"seconds": 60})
     old.mark_running(running.id, worker="dead:1:t")
@@ -37,9 +37,9 @@ def test_new_engine_interrupts_running_jobs(tmp_path: Path) -> None:
         engine.shutdown()
 
 
-def test_engine_runs_and_cancels_sleep_jobs(tmp_path: Path) -> None:
+def test_engine_runs_and_cancels_sleep_jobs(tmp_path: Path, store_url: str) -> None:
     engine = InProcessEngine(
-        store=JobStore(f"sqlite:///{tmp_path / 'jobs.sqlite3'}"),
+        store=JobStore(store_url),
         settings=Settings(home=tmp_path, job_workers=2),
         kinds=JOB_KINDS,
     )
@@ -64,9 +64,9 @@ def test_engine_runs_and_cancels_sleep_jobs(tmp_path: Path) -> None:
         engine.shutdown()
 
 
-def test_a_record_from_another_version_fails_clearly(tmp_path: Path) -> None:
+def test_a_record_from_another_version_fails_clearly(tmp_path: Path, store_url: str) -> None:
     """A stored record whose parameters this version does not know fails when it starts."""
-    url = f"sqlite:///{tmp_path / 'jobs.sqlite3'}"
+    url = store_url
     engine = InProcessEngine(store=JobStore(url), settings=Settings(home=tmp_path), kinds=JOB_KINDS)
     try:
         old = engine.store.create(kind="sleep", params={"seconds": 0, "legacy_knob": 3})

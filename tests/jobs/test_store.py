@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from binnr.errors import NotFound
 from binnr.jobs.celery_app import heartbeat, reap_stale, touch
-from binnr.jobs.records import JobError
+from binnr.jobs.records import JobError, JobRecord
 from binnr.jobs.store import JobStore, jobs_table
 
 
@@ -176,3 +176,33 @@ def test_interrupt_with_staleness(store: JobStore) -> None:
     record = store.get(fresh.id)
     assert record.state == "interrupted" and record.error is not None
     assert record.error.type == "Interrupted" and record.finished_at is not None
+
+
+def test_times_are_utc_and_odd_keys_match_nothing(store: JobStore) -> None:
+    """PostgreSQL answers in its session's zone and refuses NUL in a parameter; the store
+    hides both differences."""
+    record = store.create(kind="sleep", params={"note": "a\x00b"})
+    assert record.created_at.utcoffset() == timedelta(0)
+    assert record.params == {"note": "a\x00b"}
+    with pytest.raises(NotFound):
+        store.get("a\x00b")
+    assert store.list(kind="sl\x00eep") == []
+    assert store.list(kind="sleep") == [record]
+
+
+def test_a_cancel_is_not_lost_when_the_job_starts_meanwhile(store: JobStore) -> None:
+    """The job starts between the cancel request's read and its write: still flagged."""
+    job_id = store.create(kind="sleep", params={}).id
+    read = store.get
+
+    def read_then_start(key: str) -> JobRecord:
+        record = read(key)
+        store.mark_running(key, worker="w")  # a worker picks the job up right now
+        return record
+
+    store.get = read_then_start  # type: ignore[method-assign]
+    store.request_cancel(job_id)
+    store.get = read  # type: ignore[method-assign]
+    record = store.get(job_id)
+    assert record.state == "running" and record.cancel_requested, record
+    assert store.is_cancel_requested(job_id)

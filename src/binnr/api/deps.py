@@ -5,19 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Query, Request
-from fastapi import Path as PathParam
+from fastapi import Depends, Request
 
 from binnr.api.schemas import TaskAccepted
+from binnr.api.types import LocationName, SnowflakeNameQuery
 from binnr.backends.factory import get_warehouse
 from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import JobRecord
 from binnr.models.registry import ModelRegistry
 from binnr.params.base import RequestLocation
-from binnr.params.fields import NAME_PATTERN
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
-from binnr.warehouse.names import MAX_DERIVED_NAME, MAX_USER_NAME
 
 
 def _settings(request: Request) -> Settings:
@@ -49,21 +47,9 @@ class LocationQuery:
     warehouse: str | None = None
 
 
-#: Query parameters naming things: the same bounds as :mod:`binnr.params.fields`.
-LocationNameQuery = Annotated[str | None, Query(pattern=NAME_PATTERN, max_length=MAX_USER_NAME)]
-TableNameQuery = Annotated[str | None, Query(pattern=NAME_PATTERN, max_length=MAX_DERIVED_NAME)]
-ModelNameQuery = Annotated[str, Query(pattern=NAME_PATTERN, max_length=MAX_DERIVED_NAME)]
-SnowflakeNameQuery = Annotated[str | None, Query(max_length=MAX_DERIVED_NAME)]
-KindQuery = Annotated[str | None, Query(max_length=64)]
-JobIdQuery = Annotated[str, Query(min_length=1, max_length=64)]
-JobIdPath = Annotated[str, PathParam(min_length=1, max_length=64)]
-TableNamePath = Annotated[str, PathParam(pattern=NAME_PATTERN, max_length=MAX_DERIVED_NAME)]
-ModelNamePath = Annotated[str, PathParam(pattern=NAME_PATTERN, max_length=MAX_DERIVED_NAME)]
-
-
 def _location(
-    database: LocationNameQuery = None,
-    schema: LocationNameQuery = None,
+    database: LocationName = None,
+    schema: LocationName = None,
     role: SnowflakeNameQuery = None,
     warehouse: SnowflakeNameQuery = None,
 ) -> LocationQuery:

@@ -46,10 +46,19 @@ def _now() -> datetime:
 
 
 def _aware(value: datetime | None) -> datetime | None:
-    # SQLite drops the zone; every stored time is UTC.
-    if value is not None and value.tzinfo is None:
+    # SQLite drops the zone; every stored time is UTC. PostgreSQL answers in the session's
+    # time zone (the server's default), so convert back to UTC: records look the same anywhere.
+    if value is None:
+        return None
+    if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value
+    return value.astimezone(UTC)
+
+
+def _storable(*texts: str | None) -> bool:
+    # No stored text holds NUL, and PostgreSQL refuses NUL in a parameter: such a key
+    # matches nothing (instead of a driver error).
+    return not any(t and "\x00" in t for t in texts)
 
 
 class JobStore:
@@ -59,6 +68,9 @@ class JobStore:
         kwargs: dict[str, Any] = {}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+        else:
+            # A server-side database restarts or drops idle connections; test before use.
+            kwargs["pool_pre_ping"] = True
         self.url = url
         self.engine: Engine = sa.create_engine(url, future=True, **kwargs)
         if url.startswith("sqlite"):
@@ -123,18 +135,26 @@ class JobStore:
         self._write(sa.update(jobs_table).where(jobs_table.c.id == job_id).values(**values))
 
     def request_cancel(self, job_id: str) -> JobRecord:
-        """Flag a job for cancellation; a queued job is cancelled at once."""
-        record = self.get(job_id)
-        if record.state == "queued":
-            self._write(
-                sa.update(jobs_table)
-                .where(jobs_table.c.id == job_id, jobs_table.c.state == "queued")
-                .values(state="cancelled", cancel_requested=True, finished_at=_now())
-            )
-        elif record.state == "running":
-            self._write(
-                sa.update(jobs_table).where(jobs_table.c.id == job_id).values(cancel_requested=True)
-            )
+        """Flag a job for cancellation; a queued job is cancelled at once.
+
+        Both updates run in one transaction and re-check the state themselves: a worker that
+        starts the job meanwhile either sees the flag (and does not start it) or has started
+        it first (and the flag stops it at its next safe point); the request is never lost.
+        """
+        self.get(job_id)  # NotFound for an unknown id
+        flag = (
+            sa.update(jobs_table)
+            .where(jobs_table.c.id == job_id, jobs_table.c.state.in_(list(ACTIVE_STATES)))
+            .values(cancel_requested=True)
+        )
+        cancel_queued = (
+            sa.update(jobs_table)
+            .where(jobs_table.c.id == job_id, jobs_table.c.state == "queued")
+            .values(state="cancelled", finished_at=_now())
+        )
+        with self._lock, self.engine.begin() as conn:
+            conn.execute(flag)
+            conn.execute(cancel_queued)
         return self.get(job_id)
 
     def interrupt(self, *, states: Sequence[JobState], stale_after: float | None = None) -> int:
@@ -161,8 +181,11 @@ class JobStore:
     # -- reads -----------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRecord:
         """One job; :class:`NotFound` if unknown."""
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(jobs_table).where(jobs_table.c.id == job_id)).first()
+        row = None
+        if _storable(job_id):
+            with self.engine.connect() as conn:
+                stmt = sa.select(jobs_table).where(jobs_table.c.id == job_id)
+                row = conn.execute(stmt).first()
         if row is None:
             raise NotFound(
                 f"Job {job_id!r} does not exist.", hint="GET /jobs lists recent jobs and their ids."
@@ -185,6 +208,8 @@ class JobStore:
         limit: int = 50,
     ) -> builtins.list[JobRecord]:
         """Newest first, optionally filtered."""
+        if not _storable(kind, *(states or ())):
+            return []
         stmt = sa.select(jobs_table).order_by(jobs_table.c.created_at.desc()).limit(limit)
         if states:
             stmt = stmt.where(jobs_table.c.state.in_(list(states)))

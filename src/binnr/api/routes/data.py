@@ -5,16 +5,22 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, status
 
 from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, accepted, location_notes
+from binnr.api.errors import errors
+from binnr.api.links import queued
 from binnr.api.schemas import ClassificationTablesRequest, TaskAccepted
+from binnr.api.types import NAME_PATTERN, OPTIONAL_NAME_PATTERN
 from binnr.api.upload_stream import stream_upload
 from binnr.errors import InvalidInput
 from binnr.params import ClassificationTablesParams, UploadParams
 from binnr.services.tables import check_spec
-from binnr.warehouse.names import ident
+from binnr.warehouse.names import MAX_USER_NAME, ident
 
 router = APIRouter(prefix="/data", tags=["data"])
 
 _UPLOAD_FIELDS = ("table_name", "database", "schema", "warehouse", "role", "infer_types")
+#: The same rule as ``ident()``; an optional location field may also be "" (the default).
+_NAME = {"type": "string", "minLength": 1, "maxLength": MAX_USER_NAME, "pattern": NAME_PATTERN}
+_LOCATION = {"type": "string", "maxLength": MAX_USER_NAME, "pattern": OPTIONAL_NAME_PATTERN}
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -24,13 +30,13 @@ _UPLOAD_BODY = {
                     "type": "object",
                     "required": ["file", "table_name"],
                     "properties": {
-                        "table_name": {"type": "string", "description": "Target table"},
+                        "table_name": {**_NAME, "description": "Target table"},
                         # "" (the configured location) rather than Swagger UI's sample
                         # value "string", which Try it out would send as a real name.
-                        "database": {"type": "string", "default": ""},
-                        "schema": {"type": "string", "default": ""},
-                        "warehouse": {"type": "string", "default": ""},
-                        "role": {"type": "string", "default": ""},
+                        "database": {**_LOCATION, "default": ""},
+                        "schema": {**_LOCATION, "default": ""},
+                        "warehouse": {**_LOCATION, "default": ""},
+                        "role": {**_LOCATION, "default": ""},
                         "infer_types": {"type": "boolean", "default": False},
                         "file": {"type": "string", "format": "binary"},
                     },
@@ -41,10 +47,17 @@ _UPLOAD_BODY = {
 }
 
 
+_BOOLEAN_TEXT = ("", "0", "1", "false", "true", "no", "yes")
+
+
 def _check_upload_field(name: str, value: str) -> None:
+    if name == "infer_types" and value.lower() not in _BOOLEAN_TEXT:
+        raise InvalidInput(
+            f"infer_types {value[:40]!r} is not a boolean.", hint="Send true or false."
+        )
     if name == "table_name":
         ident(value, field="table_name")
-    elif name in ("database", "schema") and value:
+    elif name in ("database", "schema", "warehouse", "role") and value:
         ident(value, field=name)
 
 
@@ -67,6 +80,7 @@ def _form_bool(name: str, value: str | None) -> bool:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="upload_data",
+    responses={**queued(), **errors(400, 413, 422, 502)},
     openapi_extra=_UPLOAD_BODY,
     summary="Upload a CSV / CSV.gz / Parquet / JSONL file into a table (replacing it atomically)",
 )
@@ -107,6 +121,7 @@ async def upload(
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="create_classification_tables",
+    responses={**queued(), **errors(400, 404, 422, 502)},
     summary="Create labels, source_target, train, validation and predict tables",
 )
 def create_classification_tables(

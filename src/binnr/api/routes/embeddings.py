@@ -5,6 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, status
 
 from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, accepted
+from binnr.api.errors import errors
+from binnr.api.links import queued
 from binnr.api.schemas import ClusterRequest, TaskAccepted
 from binnr.params import ClusterParams
 from binnr.services.cluster import check_cluster
@@ -18,6 +20,7 @@ router = APIRouter(prefix="/classification/embeddings", tags=["embeddings"])
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="embeddings_cluster",
+    responses={**queued(), **errors(400, 404, 422, 502)},
 )
 def cluster(
     body: ClusterRequest, engine: EngineDep, warehouse: WarehouseDep, settings: SettingsDep

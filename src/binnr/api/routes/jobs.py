@@ -9,8 +9,10 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from binnr.api.deps import EngineDep, JobIdPath, KindQuery
+from binnr.api.deps import EngineDep
+from binnr.api.errors import errors
 from binnr.api.schemas import JobStatus
+from binnr.api.types import JobIdPath, KindQuery
 from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import JobRecord, JobState
 
@@ -34,19 +36,26 @@ def to_status(record: JobRecord) -> JobStatus:
     )
 
 
-@router.get("/status/{task_id}", response_model=JobStatus, operation_id="job_status")
+@router.get(
+    "/status/{task_id}",
+    response_model=JobStatus,
+    operation_id="job_status",
+    responses=errors(404, 422),
+)
 def job_status(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
     """State, progress and result (a JSON object) of one job."""
     return to_status(engine.get(task_id))
 
 
-@router.get("/active", response_model=list[JobStatus], operation_id="active_jobs")
+@router.get(
+    "/active", response_model=list[JobStatus], operation_id="active_jobs", responses=errors()
+)
 def active_jobs(engine: EngineDep) -> list[JobStatus]:
     """Queued and running jobs."""
     return [to_status(r) for r in engine.list_active()]
 
 
-@router.get("", response_model=list[JobStatus], operation_id="list_jobs")
+@router.get("", response_model=list[JobStatus], operation_id="list_jobs", responses=errors(422))
 def list_jobs(
     engine: EngineDep,
     state: JobState | None = None,
@@ -57,7 +66,12 @@ def list_jobs(
     return [to_status(r) for r in engine.list_recent(state=state, kind=kind, limit=limit)]
 
 
-@router.post("/{task_id}/cancel", response_model=JobStatus, operation_id="cancel_job")
+@router.post(
+    "/{task_id}/cancel",
+    response_model=JobStatus,
+    operation_id="cancel_job",
+    responses=errors(404, 409, 422),
+)
 def cancel_job(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
     """Ask a job to stop (cooperative: it stops at its next safe point)."""
     return to_status(engine.cancel(task_id))
@@ -72,7 +86,10 @@ KEEPALIVE_SECONDS = 15.0
     "/{task_id}/events",
     operation_id="job_events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+    responses={
+        200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"},
+        **errors(404, 422),
+    },
 )
 async def job_events(task_id: JobIdPath, engine: EngineDep, request: Request) -> StreamingResponse:
     """Server-sent events: ``status`` (the job's status JSON) whenever its state or progress

@@ -8,14 +8,15 @@ from fastapi import APIRouter, Query, status
 
 from binnr.api.deps import (
     EngineDep,
-    JobIdQuery,
     RegistryDep,
     SettingsDep,
     WarehouseDep,
     accepted,
     location_notes,
 )
+from binnr.api.errors import errors
 from binnr.api.limits import PromptSlotsDep
+from binnr.api.links import LLM_TRAIN_LINKS, queued
 from binnr.api.schemas import (
     LlmResponse,
     LlmTrainAccepted,
@@ -24,6 +25,7 @@ from binnr.api.schemas import (
     PredictRequest,
     TaskAccepted,
 )
+from binnr.api.types import JobIdQuery
 from binnr.jobs.records import JobRecord
 from binnr.params import LlmPromptParams, LlmTrainParams, PredictParams
 from binnr.services.llm.service import check_predict, prepare_train, respond
@@ -46,6 +48,7 @@ CORTEX_STATUS = {
     status_code=status.HTTP_202_ACCEPTED,
     response_model=LlmTrainAccepted,
     operation_id="llm_train",
+    responses={**queued(LLM_TRAIN_LINKS), **errors(400, 404, 409, 422, 502)},
 )
 def train(
     body: LlmTrainRequest, engine: EngineDep, warehouse: WarehouseDep, settings: SettingsDep
@@ -61,7 +64,12 @@ def train(
     )
 
 
-@router.get("/train/check", response_model=LlmTrainCheck, operation_id="llm_train_check")
+@router.get(
+    "/train/check",
+    response_model=LlmTrainCheck,
+    operation_id="llm_train_check",
+    responses=errors(404, 422),
+)
 def train_check(job_id: JobIdQuery, engine: EngineDep) -> LlmTrainCheck:
     """Fine-tuning status: the original's ``job_status`` and ``progress`` plus losses."""
     return _check(engine.get(job_id))
@@ -90,6 +98,7 @@ def _check(record: JobRecord) -> LlmTrainCheck:
     status_code=status.HTTP_202_ACCEPTED,
     response_model=TaskAccepted,
     operation_id="llm_predict",
+    responses={**queued(), **errors(400, 404, 422, 502)},
 )
 def predict(
     body: PredictRequest,
@@ -105,7 +114,12 @@ def predict(
     return accepted(record, warehouse, body)
 
 
-@router.get("/response", response_model=LlmResponse, operation_id="llm_response")
+@router.get(
+    "/response",
+    response_model=LlmResponse,
+    operation_id="llm_response",
+    responses=errors(404, 422, 502),
+)
 def response(
     warehouse: WarehouseDep,
     registry: RegistryDep,

@@ -2,20 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.responses import StreamingResponse
 
-from binnr.api.deps import LocationDep, SettingsDep, TableNamePath, WarehouseDep
+from binnr.api.deps import LocationDep, SettingsDep, WarehouseDep
+from binnr.api.errors import errors
 from binnr.api.schemas import SqlRequest, SqlResult, TableRows, TableSummary
+from binnr.api.types import TableNamePath
 from binnr.errors import Forbidden, InvalidInput, WarehouseError
 from binnr.services.browse import csv_stream, page_rows, parquet_stream, run_sql
 
 router = APIRouter(prefix="/data", tags=["tables"])
 
+#: The download's bodies: ``format=csv`` or ``format=parquet``, as an attachment.
+_DOWNLOAD: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The whole table as a file (``Content-Disposition: attachment``)",
+        "content": {
+            "text/csv": {"schema": {"type": "string"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
 
-@router.get("/tables", response_model=list[TableSummary], operation_id="list_tables")
+
+@router.get(
+    "/tables",
+    response_model=list[TableSummary],
+    operation_id="list_tables",
+    responses=errors(404, 422, 502),
+)
 def list_tables(
     location: LocationDep,
     warehouse: WarehouseDep,
@@ -25,7 +43,12 @@ def list_tables(
     return [TableSummary(name=i.name, rows=i.rows, columns=i.columns) for i in infos]
 
 
-@router.get("/tables/{name}", response_model=TableRows, operation_id="show_table")
+@router.get(
+    "/tables/{name}",
+    response_model=TableRows,
+    operation_id="show_table",
+    responses=errors(404, 422, 502),
+)
 def show_table(
     location: LocationDep,
     name: TableNamePath,
@@ -40,7 +63,12 @@ def show_table(
     )
 
 
-@router.get("/tables/{name}/download", operation_id="download_table")
+@router.get(
+    "/tables/{name}/download",
+    operation_id="download_table",
+    response_class=StreamingResponse,
+    responses={**_DOWNLOAD, **errors(404, 422, 502)},
+)
 def download_table(
     location: LocationDep,
     name: TableNamePath,
@@ -56,7 +84,9 @@ def download_table(
     return StreamingResponse(stream, media_type=media, headers=headers)
 
 
-@router.post("/sql", response_model=SqlResult, operation_id="run_sql")
+@router.post(
+    "/sql", response_model=SqlResult, operation_id="run_sql", responses=errors(400, 403, 422, 502)
+)
 def sql(body: SqlRequest, warehouse: WarehouseDep, settings: SettingsDep) -> SqlResult:
     """Run one statement on the warehouse (off unless ``BINNR_ENABLE_SQL=true``)."""
     if not settings.enable_sql:
