@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from binnr.params.base import JobParams
@@ -17,6 +19,13 @@ class UploadParams(JobParams):
     )
     path: str = Field(description="The uploaded file (a temporary file the job removes)")
     filename: str | None = Field(default=None, description="The file's name on the client")
+    encoding: Literal["utf-8", "utf-16", "utf-16-le", "utf-16-be", "latin-1", "cp1252"] | None = (
+        Field(
+            default=None,
+            description="The text file's encoding; default: detected (UTF-8, or UTF-16 by its "
+            "byte-order mark)",
+        )
+    )
 
 
 class ClassificationTablesParams(ClassificationSpec, JobParams):

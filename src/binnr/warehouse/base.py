@@ -62,6 +62,7 @@ class LoadSpec:
     infer_types: bool
     target: TableRef
     rejects: TableRef
+    delimiter: str = ","
 
 
 class Warehouse(ABC):

@@ -9,12 +9,21 @@ from binnr.api.schemas import ClassificationTablesRequest, TaskAccepted
 from binnr.api.upload_stream import stream_upload
 from binnr.errors import InvalidInput
 from binnr.params import ClassificationTablesParams, UploadParams
+from binnr.prep.sniff import canonical_encoding
 from binnr.services.tables import check_spec
 from binnr.warehouse.names import ident
 
 router = APIRouter(prefix="/data", tags=["data"])
 
-_UPLOAD_FIELDS = ("table_name", "database", "schema", "warehouse", "role", "infer_types")
+_UPLOAD_FIELDS = (
+    "table_name",
+    "database",
+    "schema",
+    "warehouse",
+    "role",
+    "infer_types",
+    "encoding",
+)
 _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
@@ -32,6 +41,11 @@ _UPLOAD_BODY = {
                         "warehouse": {"type": "string", "default": ""},
                         "role": {"type": "string", "default": ""},
                         "infer_types": {"type": "boolean", "default": False},
+                        "encoding": {
+                            "type": "string",
+                            "default": "",
+                            "description": "utf-8, utf-16, latin-1 or cp1252; default: detected",
+                        },
                         "file": {"type": "string", "format": "binary"},
                     },
                 }
@@ -46,6 +60,8 @@ def _check_upload_field(name: str, value: str) -> None:
         ident(value, field="table_name")
     elif name in ("database", "schema") and value:
         ident(value, field=name)
+    elif name == "encoding" and value:
+        canonical_encoding(value)
 
 
 @router.post(
@@ -78,6 +94,7 @@ async def upload(
             infer_types=(fields["infer_types"] or "").lower() in ("1", "true", "yes"),
             path=str(form.path),
             filename=form.filename,
+            encoding=canonical_encoding(fields["encoding"]) if fields["encoding"] else None,
         )
         record = engine.submit(kind="upload", params=params)
     except BaseException:
