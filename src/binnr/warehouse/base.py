@@ -99,6 +99,10 @@ class Warehouse(ABC):
             ),
         )
 
+    def check_database(self, name: str) -> None:
+        """Refuse a database name this backend cannot use; every valid name by default."""
+        return None
+
     def derived(self, ref: TableRef, *, prefix: str = "", suffix: str = "") -> TableRef:
         """A table named ``prefix + name + suffix`` beside ``ref``, in the backend's case."""
         return ref.with_name(self.fold(f"{prefix}{ref.name}{suffix}"))

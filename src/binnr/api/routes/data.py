@@ -87,6 +87,8 @@ async def upload(
         if form.path is None:
             raise InvalidInput("The form field file is missing.", hint="Add -F file=@data.csv")
         fields = {k: form.fields.get(k) or None for k in _UPLOAD_FIELDS}
+        if fields["database"]:
+            warehouse.check_database(fields["database"])
         params = UploadParams(
             table_name=fields["table_name"] or "",
             database=fields["database"],

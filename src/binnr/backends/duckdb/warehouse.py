@@ -2,8 +2,11 @@
 
 DuckDB allows one process per file, so the server process owns the connection; every thread
 gets its own cursor, and writes go through one lock (datasette's single-writer model) so jobs
-never race on DDL. ``database`` names another file under ``BINNR_HOME`` (attached on demand);
-``schema`` is a DuckDB schema created on demand; warehouse and role do not apply.
+never race on DDL. ``database`` names another file under ``BINNR_HOME``: a write creates and
+attaches it, a read attaches it only if the file exists (so probing names creates nothing), at
+most ``BINNR_MAX_ATTACHED_DATABASES`` at a time. Names DuckDB reserves for its own catalogs and
+schemas are refused, since one of them attached breaks every unqualified catalog query.
+``schema`` is a DuckDB schema created on demand by writes; warehouse and role do not apply.
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ import duckdb
 import pyarrow as pa
 
 from binnr.backends.duckdb.load import load_file
-from binnr.errors import BinnrError, InvalidInput, NotFound, WarehouseError, map_exceptions
+from binnr.errors import (
+    BinnrError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    WarehouseError,
+    map_exceptions,
+)
 from binnr.settings import Settings
 from binnr.warehouse.base import Column, LoadResult, LoadSpec, Params, TableInfo, Warehouse
 from binnr.warehouse.names import TableRef
@@ -32,6 +42,11 @@ _ERRORS: dict[type[BaseException], type[BinnrError]] = {
     duckdb.Error: WarehouseError,
 }
 MAX_LINE_BYTES = 8 * 1024 * 1024
+#: Catalog names DuckDB keeps for itself, and schema names its catalog views are read through
+#: unqualified (a database of that name makes ``information_schema.tables`` ambiguous).
+RESERVED_DATABASES = frozenset(
+    {"main", "system", "temp", "memory", "information_schema", "pg_catalog"}
+)
 
 
 class DuckDBWarehouse(Warehouse):
@@ -42,7 +57,14 @@ class DuckDBWarehouse(Warehouse):
     identifier_case: ClassVar[Literal["lower", "upper"]] = "lower"
     uses_warehouse_and_role: ClassVar[bool] = False
 
-    def __init__(self, path: Path, *, database: str | None = None, schema: str | None = None):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        database: str | None = None,
+        schema: str | None = None,
+        max_attached: int = 16,
+    ):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.home = path.parent
         with map_exceptions(_ERRORS, context=f"opening {path}"):
@@ -52,10 +74,17 @@ class DuckDBWarehouse(Warehouse):
         self.default_schema = (schema or "main").lower()
         self._local = threading.local()
         self._write_lock = threading.RLock()
+        self.max_attached = max_attached
+        self._attached: set[str] = set()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> DuckDBWarehouse:
-        return cls(settings.duckdb_path, database=settings.database, schema=settings.schema_)
+        return cls(
+            settings.duckdb_path,
+            database=settings.database,
+            schema=settings.schema_,
+            max_attached=settings.max_attached_databases,
+        )
 
     # -- connections -----------------------------------------------------------------------
     def _cursor(self) -> duckdb.DuckDBPyConnection:
@@ -109,26 +138,65 @@ class DuckDBWarehouse(Warehouse):
 
     # -- tables ----------------------------------------------------------------------------
     def ensure_schema(self, ref: TableRef) -> None:
-        with self._write_lock, map_exceptions(_ERRORS):
-            cur = self._cursor()
-            if ref.database and ref.database != self._main_catalog.lower():
-                attached = {
-                    r[0].lower()
-                    for r in cur.execute("SELECT database_name FROM duckdb_databases()").fetchall()
-                }
-                if ref.database not in attached:
-                    target = self.home / f"{ref.database}.duckdb"
-                    cur.execute(
-                        f"ATTACH IF NOT EXISTS ? AS {quote_ident(ref.database)}", [str(target)]
-                    )
-            if ref.schema:
+        if ref.database:
+            self._attach(ref.database, create=True)
+        if ref.schema:
+            with self._write_lock, map_exceptions(_ERRORS):
                 qualified = ".".join(quote_ident(p) for p in (ref.database, ref.schema) if p)
-                cur.execute(f"CREATE SCHEMA IF NOT EXISTS {qualified}")
+                self._cursor().execute(f"CREATE SCHEMA IF NOT EXISTS {qualified}")
+
+    def _attach(self, database: str, *, create: bool) -> bool:
+        """Attach ``<home>/<database>.duckdb``; without ``create`` only an existing file.
+
+        Returns whether the database is attached now.
+        """
+        db = database.lower()
+        if db == self._main_catalog.lower():
+            return True
+        self.check_database(db)
+        with self._write_lock, map_exceptions(_ERRORS):
+            if db in self._attached:
+                return True
+            target = self.home / f"{db}.duckdb"
+            # The configured default database is the operator's choice: it may be created.
+            if not create and db != self.default_database and not target.exists():
+                return False
+            self._check_room(database)
+            self._cursor().execute(f"ATTACH IF NOT EXISTS ? AS {quote_ident(db)}", [str(target)])
+            self._attached.add(db)
+            return True
+
+    def check_database(self, name: str) -> None:
+        if name.lower() in RESERVED_DATABASES and name.lower() != self._main_catalog.lower():
+            raise InvalidInput(
+                f"database {name!r} is a name DuckDB reserves for itself.",
+                hint="Choose another database name, or leave database empty for the default.",
+            )
+
+    def _check_room(self, database: str) -> None:
+        # Refusing is safer than detaching: a job or a stream may still read the oldest one.
+        if len(self._attached) >= self.max_attached:
+            raise Conflict(
+                f"Cannot open database {database!r}: {len(self._attached)} databases are open "
+                "already, the most this server keeps open at once.",
+                hint="Use one of the open databases or raise BINNR_MAX_ATTACHED_DATABASES "
+                "and restart the server.",
+            )
+
+    def _require_database(self, database: str) -> None:
+        if not self._attach(database, create=False):
+            raise NotFound(
+                f"Database {database!r} does not exist.",
+                hint="Leave database empty for the default one; uploading a table with "
+                "database set creates that database.",
+            )
 
     def _catalog_filter(self, ref: TableRef) -> list[str]:
         return [ref.database or self.default_database, ref.schema or self.default_schema, ref.name]
 
     def table_exists(self, ref: TableRef) -> bool:
+        if ref.database and not self._attach(ref.database, create=False):
+            return False
         rows = self.query(
             "SELECT 1 FROM information_schema.tables WHERE lower(table_catalog) = ? "
             "AND lower(table_schema) = ? AND lower(table_name) = ?",
@@ -137,6 +205,8 @@ class DuckDBWarehouse(Warehouse):
         return bool(rows)
 
     def columns(self, ref: TableRef) -> list[Column]:
+        if ref.database:
+            self._require_database(ref.database)
         rows = self.query(
             "SELECT column_name, data_type FROM information_schema.columns "
             "WHERE lower(table_catalog) = ? AND lower(table_schema) = ? AND lower(table_name) = ? "
@@ -153,8 +223,7 @@ class DuckDBWarehouse(Warehouse):
     def list_tables(self, *, database: str | None, schema: str | None) -> list[TableInfo]:
         db = self.fold(database or self.default_database)
         sch = self.fold(schema or self.default_schema)
-        if db != self._main_catalog.lower():
-            self.ensure_schema(TableRef(name="x", schema=sch, database=db))
+        self._require_database(db)  # a read creates nothing, not even an empty schema
         names = self.query(
             "SELECT table_name FROM information_schema.tables WHERE lower(table_catalog) = ? "
             "AND lower(table_schema) = ? ORDER BY table_name",
