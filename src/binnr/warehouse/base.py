@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from binnr.settings import Settings
 
 Params = Sequence[Any]
+#: The prefix of staging tables (see :meth:`Warehouse.staging`).
+STAGING_PREFIX = "__stg_"
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,16 @@ class Warehouse(ABC):
 
     def staging(self, ref: TableRef) -> TableRef:
         """A fresh staging name beside ``ref`` (published later by :meth:`publish`)."""
-        return ref.with_name(self.fold(f"__stg_{uuid.uuid4().hex[:10]}_{ref.name}"[:255]))
+        return ref.with_name(self.fold(f"{STAGING_PREFIX}{uuid.uuid4().hex[:10]}_{ref.name}"[:255]))
+
+    def staging_tables(self) -> list[TableRef]:
+        """Staging tables the connection can see (leftovers of jobs when none is running)."""
+        rows = self.query(
+            "SELECT table_catalog AS d, table_schema AS s, table_name AS n "
+            "FROM information_schema.tables WHERE lower(substr(table_name, 1, 6)) = ?",
+            [STAGING_PREFIX],
+        )
+        return [TableRef(name=r["n"], schema=r["s"], database=r["d"]) for r in rows]
 
     # -- SQL -------------------------------------------------------------------------------
     def render(self, statement: str, **idents: TableRef | str | Sequence[str]) -> str:
