@@ -60,9 +60,11 @@ class LoadTarget(Protocol):
 CHUNK_ROWS = 250_000
 REJECTS_SCHEMA = pa.schema([("line", pa.int64()), ("raw", pa.string()), ("reason", pa.string())])
 _CSV_FORMAT = (
-    "TYPE = CSV SKIP_HEADER = 1 FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '\"' "
+    "TYPE = CSV SKIP_HEADER = 1 FIELD_DELIMITER = {delimiter} FIELD_OPTIONALLY_ENCLOSED_BY = '\"' "
     "ESCAPE_UNENCLOSED_FIELD = NONE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8'"
 )
+#: The delimiters upload sniffs (a closed set), as Snowflake literals.
+_DELIMITERS = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}
 _QUERY_ID = re.compile(r"^[0-9a-fA-F-]{8,64}$")
 
 
@@ -193,8 +195,9 @@ def _stage_csv(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
     try:
         wh.execute(f"PUT {_literal(uri)} {stage} AUTO_COMPRESS = TRUE OVERWRITE = TRUE")
         wh.execute(create_table_sql(spec.target, _text_schema(spec.columns)))
+        csv_format = _CSV_FORMAT.format(delimiter=_DELIMITERS[spec.delimiter])
         query_id = wh.execute_returning_id(
-            f"COPY INTO {qualified(spec.target)} FROM {stage} FILE_FORMAT = ({_CSV_FORMAT}) "
+            f"COPY INTO {qualified(spec.target)} FROM {stage} FILE_FORMAT = ({csv_format}) "
             "ON_ERROR = CONTINUE PURGE = TRUE"
         )
         if not _QUERY_ID.match(query_id):
@@ -275,7 +278,9 @@ def _csv_reader(spec: LoadSpec, rejects: list[dict[str, Any]]) -> pa.RecordBatch
     reader: pa.RecordBatchReader = pacsv.open_csv(
         source,
         read_options=pacsv.ReadOptions(column_names=spec.columns, skip_rows=1, use_threads=False),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
+        parse_options=pacsv.ParseOptions(
+            delimiter=spec.delimiter, newlines_in_values=True, invalid_row_handler=invalid
+        ),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
     )
     return reader
