@@ -53,6 +53,11 @@ class LoadResult:
     sample_errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+def sample_error(line: int, reason: str, raw: str, limit: int = 200) -> dict[str, Any]:
+    """A rejected row as a job result shows it: ``raw`` cut to ``limit``, and flagged if cut."""
+    return {"line": line, "reason": reason, "raw": raw[:limit], "raw_truncated": len(raw) > limit}
+
+
 @dataclass(frozen=True)
 class LoadSpec:
     """What :meth:`Warehouse.load_file` needs: the file, its format and the target columns."""

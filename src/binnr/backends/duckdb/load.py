@@ -14,7 +14,7 @@ import duckdb
 
 from binnr.errors import FileProblem
 from binnr.prep.files import is_gzip
-from binnr.warehouse.base import LoadResult, LoadSpec
+from binnr.warehouse.base import LoadResult, LoadSpec, sample_error
 from binnr.warehouse.sql import qualified, quote_ident
 
 _CSV_OPTIONS = (
@@ -118,13 +118,8 @@ def _counts(cur: duckdb.DuckDBPyConnection, spec: LoadSpec) -> LoadResult:
     return LoadResult(
         rows_loaded=int(loaded[0]) if loaded else 0,
         rows_rejected=int(rejected[0]) if rejected else 0,
-        sample_errors=[_sample(int(r[0]), str(r[1]), str(r[2])) for r in samples],
+        sample_errors=[sample_error(int(r[0]), str(r[1]), str(r[2])) for r in samples],
     )
-
-
-def _sample(line: int, reason: str, raw: str) -> dict[str, Any]:
-    # The job record shows 200 characters of a rejected line; the rejects table has more.
-    return {"line": line, "reason": reason, "raw": raw[:200], "raw_truncated": len(raw) > 200}
 
 
 def _create_rejects(cur: duckdb.DuckDBPyConnection, spec: LoadSpec) -> None:

@@ -31,7 +31,15 @@ from binnr.errors import (
     map_exceptions,
 )
 from binnr.settings import Settings
-from binnr.warehouse.base import Column, LoadResult, LoadSpec, Params, TableInfo, Warehouse
+from binnr.warehouse.base import (
+    STAGING_PREFIX,
+    Column,
+    LoadResult,
+    LoadSpec,
+    Params,
+    TableInfo,
+    Warehouse,
+)
 from binnr.warehouse.names import TableRef
 from binnr.warehouse.sql import qualified, quote_ident
 
@@ -232,7 +240,7 @@ class DuckDBWarehouse(Warehouse):
         out = []
         for row in names:
             name = str(row["table_name"])
-            if name.startswith("__stg_"):
+            if name.startswith(STAGING_PREFIX):
                 continue
             ref = TableRef(name=name, schema=sch, database=db)
             cols = [c.name for c in self.columns(ref)]

@@ -29,7 +29,7 @@ import snowflake.connector.pandas_tools
 
 from binnr.errors import InvalidInput, WarehouseError
 from binnr.prep.files import is_gzip
-from binnr.warehouse.base import LoadResult, LoadSpec, Params
+from binnr.warehouse.base import LoadResult, LoadSpec, Params, sample_error
 from binnr.warehouse.names import TableRef
 from binnr.warehouse.sql import qualified, quote_ident
 
@@ -225,8 +225,7 @@ def _result(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
         rows_loaded=wh.row_count(spec.target),
         rows_rejected=wh.row_count(spec.rejects),
         sample_errors=[
-            {"line": int(r["line"]), "reason": r["reason"], "raw": str(r["raw"])[:200]}
-            for r in samples
+            sample_error(int(r["line"]), str(r["reason"]), str(r["raw"])) for r in samples
         ],
     )
 
@@ -253,7 +252,7 @@ def _local(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
         rows_loaded=loaded,
         rows_rejected=len(rejects),
         sample_errors=[
-            {"line": r["line"], "reason": r["reason"], "raw": r["raw"][:200]} for r in rejects[:5]
+            sample_error(int(r["line"] or 0), r["reason"], r["raw"]) for r in rejects[:5]
         ],
     )
 
