@@ -50,7 +50,9 @@ def test_corpus(srv: Server, case: Case) -> None:
     table = f"corpus_{case.kind}"
     response = submit_upload(srv.client, case.data, table, filename=case.filename, **case.fields)
     if case.status is not None:
-        error = assert_error(response, case.status)
+        error = assert_error(response, case.status, case.fails or "")
+        assert "Fix the named field" not in error["hint"], error
+        assert uploads_left(srv) == []
         OUTCOMES[case.kind] = (case.expected(), f"HTTP {case.status}: {error['message']}")
         return
     assert response.status_code == 202, response.text

@@ -25,14 +25,14 @@ class Case:
     filename: str = "data.csv"
     fields: dict[str, str] = field(default_factory=dict)
     records: int | None = None  # a load: loaded + rejected must equal this
-    fails: str | None = None  # a failed job whose message contains this
+    fails: str | None = None  # the error's message contains this (a failed job, or with status)
     status: int | None = None  # refused at submit with this status
     columns: tuple[str, ...] | None = None  # a load: the table's columns
     format: str = "csv"
 
     def expected(self) -> str:
         if self.status is not None:
-            return f"HTTP {self.status}"
+            return f"HTTP {self.status}: {self.fails!r}"
         if self.fails is not None:
             return f"failed job: {self.fails!r}"
         return f"loaded + rejected = {self.records}"
@@ -104,15 +104,22 @@ CORPUS: tuple[Case, ...] = (
         fails="not valid cp1252",
     ),
     Case("unknown_encoding_field", b"a\n1\n", fields={"encoding": "klingon"}, status=422),
-    Case("png_named_csv", PNG + _random(200), fails="PNG image"),
-    Case("pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", fails="PDF document"),
-    Case("xlsx_named_csv", _xlsx(), fails="ZIP archive"),
-    Case("random_bytes", _random(4096), fails="binary"),
-    Case("random_gzip", gzip.compress(_random(4096)), filename="data.csv.gz", fails="binary"),
+    Case("png_named_csv", PNG + _random(200), status=422, fails="PNG image"),
+    Case("pdf", b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n", status=422, fails="PDF document"),
+    Case("xlsx_named_csv", _xlsx(), status=422, fails="ZIP archive"),
+    Case("random_bytes", _random(4096), status=422, fails="binary"),
+    Case(
+        "random_gzip",
+        gzip.compress(_random(4096)),
+        filename="data.csv.gz",
+        status=422,
+        fails="binary",
+    ),
     Case(
         "truncated_gzip",
         gzip.compress(b"a,b\n" + _rows(5000).encode())[:300],
         filename="data.csv.gz",
+        status=422,
         fails="cannot be decompressed",
     ),
     Case("csv_gzip", gzip.compress(b"a,b\n" + _rows(50).encode()), filename="d.csv.gz", records=50),
@@ -123,7 +130,7 @@ CORPUS: tuple[Case, ...] = (
         columns=("a", "b"),
         format="jsonl",
     ),
-    Case("json_array", json.dumps([{"a": 1}, {"a": 2}]).encode(), fails="JSON Lines"),
+    Case("json_array", json.dumps([{"a": 1}, {"a": 2}]).encode(), status=422, fails="JSON Lines"),
     Case(
         "header_field_over_128kb", ("a," + "h" * 140_000 + "\n1,2\n").encode(), fails="header row"
     ),

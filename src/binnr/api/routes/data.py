@@ -9,7 +9,7 @@ from binnr.api.schemas import ClassificationTablesRequest, TaskAccepted
 from binnr.api.upload_stream import stream_upload
 from binnr.errors import InvalidInput
 from binnr.params import ClassificationTablesParams, UploadParams
-from binnr.prep.sniff import canonical_encoding
+from binnr.prep.sniff import canonical_encoding, sniff
 from binnr.services.tables import check_spec
 from binnr.warehouse.names import ident
 
@@ -98,6 +98,7 @@ async def upload(
             filename=form.filename,
             encoding=canonical_encoding(fields["encoding"]) if fields["encoding"] else None,
         )
+        sniff(form.path, encoding=params.encoding)  # a binary file is a 422 now, not a job
         record = engine.submit(kind="upload", params=params)
     except BaseException:
         if form.path is not None:

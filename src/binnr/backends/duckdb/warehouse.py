@@ -159,8 +159,8 @@ class DuckDBWarehouse(Warehouse):
         Returns whether the database is attached now.
         """
         db = database.lower()
-        if db == self._main_catalog.lower():
-            return True
+        if db == self._main_catalog.lower() or db in self._attached:
+            return True  # without the writer lock: a read must not wait for a long load
         self.check_database(db)
         with self._write_lock, map_exceptions(_ERRORS):
             if db in self._attached:
