@@ -59,6 +59,20 @@ def _random(n: int, seed: int = 11) -> bytes:
     return random.Random(seed).randbytes(n)
 
 
+def _late_mixed_endings() -> bytes:
+    # Past the 64 KB sample only the CSV reader sees the switch from \n to \r\n.
+    return b"a,b\n" + _rows(8000).encode() + _rows(10).replace("\n", "\r\n").encode()
+
+
+def _parquet() -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buf = io.BytesIO()
+    pq.write_table(pa.table({"a": [1, 2, 3], "b": ["x", "y", "z"]}), buf)
+    return buf.getvalue()
+
+
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
 LONG_FIELD = "x" * 20_000
 
@@ -74,6 +88,14 @@ CORPUS: tuple[Case, ...] = (
     Case("crlf_no_final_newline", b"a,b\r\n1,2\r\n3,4", records=2),
     Case("blank_lines", b"a,b\n1,2\n\n3,4\n", records=2),
     Case("mixed_line_endings", b"a,b\r\n1,2\n3,4\r\n5,6\n7,8\r9,10\n", records=5),
+    Case("mixed_line_endings_after_64kb", _late_mixed_endings(), fails="line endings"),
+    Case(
+        "excel_semicolon_bom_crlf",
+        '\ufeffName;Text\r\nA;x, y\r\nB;"q;r"\r\n'.encode(),
+        records=2,
+        columns=("name", "text"),
+    ),
+    Case("parquet_named_csv", _parquet(), records=3, columns=("a", "b"), format="parquet"),
     Case("semicolon_delimited", b"a;b;c\n1;2;3\n4;5,5;6\n", records=2, columns=("a", "b", "c")),
     Case("tab_delimited", b"a\tb\tc\n1\t2\t3\n4\t5\t6\n", records=2, columns=("a", "b", "c")),
     Case("pipe_delimited", b"a|b|c\n1|2|3\n4|5|6\n", records=2, columns=("a", "b", "c")),
