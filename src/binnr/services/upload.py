@@ -17,6 +17,7 @@ from binnr.params.data import UploadParams
 from binnr.prep.files import normalise_headers, read_header
 from binnr.prep.sniff import Sniffed, rewrite_utf8, sniff
 from binnr.warehouse.base import LoadResult, LoadSpec
+from binnr.warehouse.names import TableRef
 
 
 def upload_job(ctx: JobContext, params: UploadParams) -> dict[str, Any]:
@@ -75,16 +76,27 @@ def _load(ctx: JobContext, *, path: Path, rewritten: Path, params: UploadParams)
         wh.drop_table(staging)
         wh.drop_table(staging_rejects)
         raise
+    return _summary(target, rejects.name, sniffed, loaded, original, columns)
+
+
+def _summary(
+    target: TableRef,
+    rejects: str,
+    sniffed: Sniffed,
+    loaded: LoadResult,
+    original: list[str],
+    columns: list[str],
+) -> dict[str, Any]:
     return {
         "table": target.name,
         "database": target.database,
         "schema": target.schema,
-        "format": fmt,
+        "format": sniffed.format,
         "encoding": sniffed.encoding,
-        "delimiter": sniffed.delimiter if fmt == "csv" else None,
+        "delimiter": sniffed.delimiter if sniffed.format == "csv" else None,
         "rows_loaded": loaded.rows_loaded,
         "rows_rejected": loaded.rows_rejected,
-        "rejects_table": rejects.name,
+        "rejects_table": rejects,
         "sample_errors": loaded.sample_errors,
         "columns": [{"original": o, "column": c} for o, c in zip(original, columns, strict=True)],
     }
