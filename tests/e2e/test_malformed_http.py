@@ -63,6 +63,7 @@ def test_corpus(srv: Server, case: Case) -> None:
         assert case.fails in error["message"], error
         assert error["hint"] and error["type"] in ("InvalidInput", "FileProblem"), error
         assert "Fix the named field" not in error["hint"], error
+        assert str(srv.home) not in error["message"] and "uploads/" not in error["message"]
         assert table not in [t["name"] for t in srv.client.get("/data/tables").json()]
         OUTCOMES[case.kind] = (case.expected(), f"failed: {error['message']}")
         return

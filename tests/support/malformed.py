@@ -152,6 +152,12 @@ CORPUS: tuple[Case, ...] = (
         columns=("a", "b"),
         format="jsonl",
     ),
+    Case(
+        "jsonl_bad_line_after_1000",
+        b'{"a": 1}\n' * 1200 + b"nope\n",
+        filename="data.jsonl",
+        fails="loading the file",
+    ),
     Case("json_array", json.dumps([{"a": 1}, {"a": 2}]).encode(), status=422, fails="JSON Lines"),
     Case(
         "header_field_over_128kb", ("a," + "h" * 140_000 + "\n1,2\n").encode(), fails="header row"

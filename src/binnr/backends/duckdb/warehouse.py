@@ -25,6 +25,7 @@ from binnr.backends.duckdb.load import load_file
 from binnr.errors import (
     BinnrError,
     Conflict,
+    FileProblem,
     InvalidInput,
     NotFound,
     WarehouseError,
@@ -47,6 +48,12 @@ from binnr.warehouse.sql import qualified, quote_ident
 _ERRORS: dict[type[BaseException], type[BinnrError]] = {
     duckdb.InvalidInputException: InvalidInput,
     duckdb.ConversionException: InvalidInput,
+    duckdb.Error: WarehouseError,
+}
+#: While loading, the same problems are the file's: the hint says to fix the file.
+_LOAD_ERRORS: dict[type[BaseException], type[BinnrError]] = {
+    duckdb.InvalidInputException: FileProblem,
+    duckdb.ConversionException: FileProblem,
     duckdb.Error: WarehouseError,
 }
 MAX_LINE_BYTES = 8 * 1024 * 1024
@@ -272,8 +279,16 @@ class DuckDBWarehouse(Warehouse):
                 cur.execute(f"ALTER TABLE {qualified(staging)} RENAME TO {quote_ident(final.name)}")
 
     def load_file(self, spec: LoadSpec) -> LoadResult:
-        with self._write_lock, map_exceptions(_ERRORS, context="loading the file"):
-            return load_file(self._cursor(), spec, max_line_bytes=MAX_LINE_BYTES)
+        try:
+            with self._write_lock, map_exceptions(_LOAD_ERRORS, context="loading the file"):
+                return load_file(self._cursor(), spec, max_line_bytes=MAX_LINE_BYTES)
+        except BinnrError as exc:
+            # DuckDB names the temporary file by its server path; users know it as "the file".
+            for path in (str(spec.path.resolve()), str(spec.path)):
+                for form in (f'file "{path}"', f'"{path}"', path):
+                    exc.message = exc.message.replace(form, "the file")
+            exc.args = (exc.message,)
+            raise
 
     def close(self) -> None:
         # A job thread may still be inside a statement at shutdown; its work is marked
