@@ -93,3 +93,17 @@ def test_the_worker_reaper_runs_the_job_tables_sweep(settings: Settings) -> None
     store.create(kind="sleep", params={})  # an active job: staging tables are left alone
     run_sweep(JOB_KINDS, settings, store)
     assert not stale.exists()
+
+
+def test_staging_tables_in_other_database_files_go_too(settings: Settings) -> None:
+    first = DuckDBWarehouse(settings.duckdb_path)
+    ref = first.staging(first.ref("t", database="other"))
+    first.ensure_schema(ref)
+    first.execute(first.render("CREATE TABLE {t} (a INTEGER)", t=ref))
+    first.close()
+    again = DuckDBWarehouse(settings.duckdb_path)  # a restart: "other" is not attached
+    try:
+        assert sweep_leftovers(settings, [], warehouse=again).tables == [str(ref)]
+        assert again.staging_tables() == []
+    finally:
+        again.close()

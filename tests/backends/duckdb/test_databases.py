@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from binnr.backends.duckdb.warehouse import RESERVED_DATABASES, DuckDBWarehouse
+from binnr.backends.duckdb.catalogs import RESERVED_DATABASES
+from binnr.backends.duckdb.warehouse import DuckDBWarehouse
 from binnr.errors import Conflict, InvalidInput, NotFound
 
 

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Literal
 import duckdb
 import pyarrow as pa
 
+from binnr.backends.duckdb.catalogs import RESERVED_DATABASES, missing, reserved, too_many
 from binnr.backends.duckdb.load import load_file
 from binnr.errors import (
     BinnrError,
@@ -41,7 +42,7 @@ from binnr.warehouse.base import (
     TableInfo,
     Warehouse,
 )
-from binnr.warehouse.names import TableRef
+from binnr.warehouse.names import IDENT_PATTERN, TableRef
 from binnr.warehouse.sql import qualified, quote_ident
 
 # File-content problems (bad JSON, bad encoding, failed casts) are the user's to fix.
@@ -57,11 +58,6 @@ _LOAD_ERRORS: dict[type[BaseException], type[BinnrError]] = {
     duckdb.Error: WarehouseError,
 }
 MAX_LINE_BYTES = 8 * 1024 * 1024
-#: Catalog names DuckDB keeps for itself, and schema names its catalog views are read through
-#: unqualified (a database of that name makes ``information_schema.tables`` ambiguous).
-RESERVED_DATABASES = frozenset(
-    {"main", "system", "temp", "memory", "information_schema", "pg_catalog"}
-)
 
 
 class DuckDBWarehouse(Warehouse):
@@ -176,35 +172,28 @@ class DuckDBWarehouse(Warehouse):
             # The configured default database is the operator's choice: it may be created.
             if not create and db != self.default_database and not target.exists():
                 return False
-            self._check_room(database)
+            if len(self._attached) >= self.max_attached:
+                raise too_many(database, len(self._attached))
             self._cursor().execute(f"ATTACH IF NOT EXISTS ? AS {quote_ident(db)}", [str(target)])
             self._attached.add(db)
             return True
 
     def check_database(self, name: str) -> None:
         if name.lower() in RESERVED_DATABASES and name.lower() != self._main_catalog.lower():
-            raise InvalidInput(
-                f"database {name!r} is a name DuckDB reserves for itself.",
-                hint="Choose another database name, or leave database empty for the default.",
-            )
-
-    def _check_room(self, database: str) -> None:
-        # Refusing is safer than detaching: a job or a stream may still read the oldest one.
-        if len(self._attached) >= self.max_attached:
-            raise Conflict(
-                f"Cannot open database {database!r}: {len(self._attached)} databases are open "
-                "already, the most this server keeps open at once.",
-                hint="Use one of the open databases or raise BINNR_MAX_ATTACHED_DATABASES "
-                "and restart the server.",
-            )
+            raise reserved(name)
 
     def _require_database(self, database: str) -> None:
         if not self._attach(database, create=False):
-            raise NotFound(
-                f"Database {database!r} does not exist.",
-                hint="Leave database empty for the default one; uploading a table with "
-                "database set creates that database.",
-            )
+            raise missing(database)
+
+    def staging_tables(self) -> list[TableRef]:
+        # A crash may have left staging tables in any database file, attached yet or not.
+        for path in sorted(self.home.glob("*.duckdb")):
+            name = path.stem.lower()
+            if IDENT_PATTERN.match(name) and name not in RESERVED_DATABASES:
+                with suppress(Conflict):  # over the limit: those wait for a later sweep
+                    self._attach(name, create=False)
+        return super().staging_tables()
 
     def _catalog_filter(self, ref: TableRef) -> list[str]:
         return [ref.database or self.default_database, ref.schema or self.default_schema, ref.name]
