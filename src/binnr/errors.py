@@ -35,6 +35,15 @@ class InvalidInput(BinnrError):
     default_hint = "Fix the named field and send the request again."
 
 
+class FileProblem(InvalidInput):
+    """An uploaded file cannot be read as a table: its content, not a form field, is wrong."""
+
+    default_hint = (
+        "Fix the file (see the message) and upload it again; binnr reads UTF-8 CSV "
+        "(comma, semicolon, tab or pipe), JSONL and Parquet."
+    )
+
+
 class NotFound(BinnrError):
     """A table, job or model does not exist."""
 

@@ -130,6 +130,20 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    # -- data plane (issue 11)
+    max_attached_databases: int = Field(
+        default=16,
+        ge=1,
+        le=1000,
+        description="DuckDB: the most database files attached at once (each holds a file handle)",
+    )
+    upload_leftover_minutes: float = Field(
+        default=60.0,
+        ge=1,
+        description="Celery workers' sweep: an upload file untouched this long and owned by no "
+        "queued or running job is removed",
+    )
+
     @model_validator(mode="after")
     def _pick_warehouse(self) -> Settings:
         if self.warehouse is None:

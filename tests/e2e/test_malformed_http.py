@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import json
@@ -13,14 +12,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from tests.support.server import Server, assert_error, sql, start_server, submit_upload, upload
-
-
-def csv_data_rows(data: bytes) -> int:
-    """Data rows (non-blank records after the header) as Python's csv module counts them."""
-    text = data.decode("utf-8-sig", errors="replace")
-    records = [r for r in csv.reader(io.StringIO(text, newline="")) if r]
-    return max(0, len(records) - 1)
+from tests.support.malformed import CORPUS, Case
+from tests.support.server import (
+    Server,
+    assert_error,
+    sql,
+    start_server,
+    submit_upload,
+    upload,
+    wait_job,
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,30 +38,108 @@ def uploads_left(server: Server) -> list[str]:
 LOADS = {
     "bom": b"\xef\xbb\xbfName,Text\na,b\nc,d\n",
     "ragged": b"a,b,c\n1,2,3\n1,2\n1,2,3,4\n5,6,7\n",
-    "bad_utf8": b"a,b\n1,caf\xe9\n2,ok\n3,\xff\xfe\n",
-    "unterminated_mid": b'a,b\n1,x\n2,"open\n3,y\n4,z\n',
-    "unterminated_last": b'a,b\n1,x\n2,"open\n',
     "dup_blank_headers": b"x,X, ,x,\n1,2,3,4,5\n",
     "quoted_newlines": b'a,b\n1,"line1\nline2"\n2,"say ""hi"""\n',
-    "crlf_no_final_newline": b"a,b\r\n1,2\r\n3,4",
-    "blank_lines": b"a,b\n1,2\n\n3,4\n",
 }
+OUTCOMES: dict[str, tuple[str, str]] = {}
 
 
-@pytest.mark.parametrize("case", list(LOADS))
-def test_malformed_csv_loads_with_reconciled_counts(srv: Server, case: str) -> None:
-    data = LOADS[case]
-    job = upload(srv.client, data, case)
+@pytest.mark.parametrize("case", CORPUS, ids=[c.kind for c in CORPUS])
+def test_corpus(srv: Server, case: Case) -> None:
+    """Every file kind ends in a full, reconciled load, a named failure or a 4xx."""
+    table = f"corpus_{case.kind}"
+    response = submit_upload(srv.client, case.data, table, filename=case.filename, **case.fields)
+    if case.status is not None:
+        error = assert_error(response, case.status, case.fails or "")
+        assert "Fix the named field" not in error["hint"], error
+        assert uploads_left(srv) == []
+        OUTCOMES[case.kind] = (case.expected(), f"HTTP {case.status}: {error['message']}")
+        return
+    assert response.status_code == 202, response.text
+    job = wait_job(srv.client, response.json()["task_id"])
+    if case.fails is not None:
+        assert job["status"] == "failed", job
+        error = job["error"]
+        assert case.fails in error["message"], error
+        assert error["hint"] and error["type"] in ("InvalidInput", "FileProblem"), error
+        assert "Fix the named field" not in error["hint"], error
+        assert str(srv.home) not in error["message"] and "uploads/" not in error["message"]
+        assert table not in [t["name"] for t in srv.client.get("/data/tables").json()]
+        OUTCOMES[case.kind] = (case.expected(), f"failed: {error['message']}")
+        return
     assert job["status"] == "succeeded", job
     result = job["result"]
-    assert result["rows_loaded"] + result["rows_rejected"] == csv_data_rows(data), result
-    rejects = sql(srv.client, f"SELECT * FROM {case}__rejects ORDER BY line")
-    assert len(rejects) == result["rows_rejected"]
-    cols = srv.client.get(f"/data/tables/{case}__rejects").json()["columns"]
-    assert cols == ["line", "raw", "reason"]
-    for reject in rejects:
-        assert reject["line"] >= 2 and reject["raw"] and reject["reason"]
-    assert len(sql(srv.client, f"SELECT * FROM {case}")) == result["rows_loaded"]
+    assert result["rows_loaded"] + result["rows_rejected"] == case.records, result
+    assert result["format"] == case.format
+    columns = srv.client.get(f"/data/tables/{table}").json()["columns"]
+    assert not any("\x00" in c for c in columns), columns
+    if case.columns is not None:
+        assert tuple(columns) == case.columns
+    rows = sql(srv.client, f"SELECT * FROM {table}")
+    assert len(rows) == result["rows_loaded"]
+    assert not any("\x00" in str(v) for r in rows for v in r.values()), rows
+    OUTCOMES[case.kind] = (
+        case.expected(),
+        f"loaded {result['rows_loaded']}, rejected {result['rows_rejected']}",
+    )
+
+
+def test_corpus_table_is_printed() -> None:
+    """Prints the table ``file kind → outcome`` (run with -s); ≥ 20 kinds."""
+    assert len(CORPUS) >= 20
+    width = max(len(c.kind) for c in CORPUS)
+    print(f"\n{'file kind':<{width}} | outcome")
+    for case in CORPUS:
+        seen = OUTCOMES.get(case.kind, ("", "not run"))[1]
+        print(f"{case.kind:<{width}} | {seen}")
+
+
+def test_encodings_and_delimiters_give_clean_values(srv: Server) -> None:
+    by_kind = {c.kind: c for c in CORPUS}
+    for kind, table, expected in [
+        ("utf16_le_bom", "enc16", {"a": "foo", "b": "bär"}),
+        ("latin1_declared", "enc_l1", {"a": "1", "b": "café"}),
+        ("cp1252_declared", "enc_1252", {"a": "1", "b": "5 €"}),
+        ("semicolon_delimited", "semis", {"a": "1", "b": "2", "c": "3"}),
+    ]:
+        case = by_kind[kind]
+        job = upload(srv.client, case.data, table, **case.fields)
+        assert job["status"] == "succeeded", job
+        assert sql(srv.client, f"SELECT * FROM {table} LIMIT 1") == [expected]
+    assert sql(srv.client, "SELECT b FROM semis WHERE a = '4'") == [{"b": "5,5"}]
+
+
+def test_unterminated_quote_names_the_line_and_keeps_the_old_table(srv: Server) -> None:
+    assert upload(srv.client, b"a,b\n1,x\n", "unterm")["status"] == "succeeded"
+    job = upload(srv.client, next(c for c in CORPUS if "10k" in c.kind).data, "unterm")
+    assert job["status"] == "failed"
+    assert "Line 7" in job["error"]["message"]
+    assert "quote on line 7" in job["error"]["hint"]
+    assert sql(srv.client, "SELECT * FROM unterm") == [{"a": "1", "b": "x"}]
+
+
+def test_cut_raw_is_flagged(srv: Server) -> None:
+    case = next(c for c in CORPUS if c.kind == "rejected_line_over_10k_chars")
+    job = upload(srv.client, case.data, "longraw")
+    assert job["result"]["rows_rejected"] == 1
+    assert job["result"]["sample_errors"][0]["raw_truncated"] is True
+    reject = sql(srv.client, "SELECT raw, reason FROM longraw__rejects")[0]
+    assert len(reject["raw"]) == 10_000 and "raw is cut" in reject["reason"]
+    ragged = upload(srv.client, LOADS["ragged"], "shortraw")
+    assert not any(e["raw_truncated"] for e in ragged["result"]["sample_errors"])
+    assert "cut" not in json.dumps(sql(srv.client, "SELECT reason FROM shortraw__rejects"))
+
+
+def test_all_rejected_upload_keeps_the_good_table(srv: Server) -> None:
+    good = b"a,b\n" + "".join(f"{i},t{i}\n" for i in range(10_000)).encode()
+    assert upload(srv.client, good, "keepgood")["result"]["rows_loaded"] == 10_000
+    bad = b"a,b\n" + b"1,2,3\n" * 50
+    job = upload(srv.client, bad, "keepgood")
+    assert job["status"] == "failed", job
+    assert "Every one of the 50 data rows" in job["error"]["message"]
+    assert "line 2" in job["error"]["message"] and "TOO MANY COLUMNS" in job["error"]["message"]
+    assert sql(srv.client, "SELECT COUNT(*) AS n FROM keepgood") == [{"n": 10_000}]
+    assert uploads_left(srv) == []
 
 
 def test_bom_is_not_part_of_the_first_header(srv: Server) -> None:

@@ -16,6 +16,7 @@ from binnr.api.routes import compare, data, embeddings, gbm, jobs, llm, models, 
 from binnr.api.security import install_security
 from binnr.backends.factory import close_all, get_warehouse
 from binnr.jobs.factory import make_engine
+from binnr.services.cleanup import startup_sweep
 from binnr.services.job_table import JOB_KINDS
 from binnr.settings import Settings, get_settings
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.home.mkdir(parents=True, exist_ok=True)
         get_warehouse(settings)
         app.state.engine = make_engine(settings, kinds=JOB_KINDS)
+        startup_sweep(settings, app.state.engine.list_active())
         try:
             yield
         finally:

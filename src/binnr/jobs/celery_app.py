@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -125,7 +126,9 @@ def make_celery_app(
         if getattr(sender, "app", None) is app:
             store = holder.get()
             reap_stale(store, options.job_stale_seconds)
-            start_reaper(store, options)
+            sweep = partial(run_sweep, kinds, settings, store)
+            sweep()
+            start_reaper(store, options, after=sweep)
 
     signals.worker_init.connect(on_worker_init, weak=False)
     return app
@@ -234,11 +237,23 @@ def reap_stale(store: JobStore, stale_after: float) -> int:
     return count
 
 
-class Reaper:
-    """A daemon thread that calls :func:`reap_stale` every ``stale_after / 2`` seconds."""
+def run_sweep(kinds: KindTable, settings: Settings, store: JobStore) -> None:
+    """The kind table's sweep of what killed jobs left behind; a failure is only logged."""
+    if kinds.sweep is not None:
+        try:
+            kinds.sweep(settings, store.active())
+        except Exception:
+            log.warning("sweeping leftovers of interrupted jobs failed", exc_info=True)
 
-    def __init__(self, store: JobStore, options: CeleryOptions) -> None:
+
+class Reaper:
+    """A thread that calls :func:`reap_stale`, then ``after``, every ``stale_after / 2`` s."""
+
+    def __init__(
+        self, store: JobStore, options: CeleryOptions, after: Callable[[], None] | None = None
+    ) -> None:
         self.store = store
+        self.after = after
         self.stale_after = options.job_stale_seconds
         self.interval = max(0.2, min(self.stale_after / 2, 60.0))
         self._stop = threading.Event()
@@ -258,18 +273,22 @@ class Reaper:
                 reap_stale(self.store, self.stale_after)
             except Exception:
                 log.warning("reaping stale jobs failed", exc_info=True)
+            if self.after is not None:
+                self.after()
 
 
 _reapers: dict[str, Reaper] = {}
 _reapers_lock = threading.Lock()
 
 
-def start_reaper(store: JobStore, options: CeleryOptions) -> Reaper:
+def start_reaper(
+    store: JobStore, options: CeleryOptions, after: Callable[[], None] | None = None
+) -> Reaper:
     """The process's reaper for ``store``'s database (started once per URL)."""
     with _reapers_lock:
         reaper = _reapers.get(store.url)
         if reaper is None or not reaper._thread.is_alive():
-            reaper = _reapers[store.url] = Reaper(store, options).start()
+            reaper = _reapers[store.url] = Reaper(store, options, after).start()
         return reaper
 
 

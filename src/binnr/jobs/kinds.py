@@ -7,7 +7,7 @@ imports the layer above it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -15,9 +15,13 @@ from pydantic import BaseModel
 
 from binnr.errors import InvalidInput
 from binnr.jobs.context import JobContext
+from binnr.jobs.records import JobRecord
 from binnr.params.base import JobParams
+from binnr.settings import Settings
 
 P = TypeVar("P", bound=JobParams)
+#: ``sweep(settings, active_jobs)``: removes what killed jobs left behind (run by workers).
+Sweep = Callable[[Settings, Sequence[JobRecord]], object]
 
 
 @dataclass(frozen=True)
@@ -38,8 +42,9 @@ class JobKind(Generic[P]):
 class KindTable:
     """The job kinds an engine can run, by name."""
 
-    def __init__(self, kinds: Iterable[JobKind[Any]]) -> None:
+    def __init__(self, kinds: Iterable[JobKind[Any]], *, sweep: Sweep | None = None) -> None:
         self._kinds = {k.name: k for k in kinds}
+        self.sweep = sweep
 
     def get(self, name: str) -> JobKind[Any]:
         """The kind ``name``; ``422`` listing the known kinds otherwise."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -39,6 +39,14 @@ class UploadParams(JobParams):
     def _shorten(cls, value: Any) -> Any:
         # Only shown back in the job record: a long name is cut, not a reason to refuse.
         return value[:MAX_FILENAME] if isinstance(value, str) else value
+
+    encoding: Literal["utf-8", "utf-16", "utf-16-le", "utf-16-be", "latin-1", "cp1252"] | None = (
+        Field(
+            default=None,
+            description="The text file's encoding; default: detected (UTF-8, or UTF-16 by its "
+            "byte-order mark)",
+        )
+    )
 
 
 class ClassificationTablesParams(ClassificationSpec, JobParams):

@@ -66,7 +66,7 @@ def _peek_text(path: Path, size: int = 4096) -> str:
         return fh.read(size)
 
 
-def read_header(path: Path, fmt: FileFormat) -> list[str]:
+def read_header(path: Path, fmt: FileFormat, *, delimiter: str = ",") -> list[str]:
     """The column names as the file has them; :class:`InvalidInput` for an empty file."""
     if path.stat().st_size == 0:
         raise InvalidInput("The file is empty.", hint="Upload a file with a header row and data.")
@@ -83,8 +83,16 @@ def read_header(path: Path, fmt: FileFormat) -> list[str]:
             ) from exc
     if fmt == "jsonl":
         return _jsonl_keys(path)
-    with _open_text(path) as fh:
-        header = next(csv.reader(fh), None)
+    try:
+        with _open_text(path) as fh:
+            header = next(csv.reader(fh, delimiter=delimiter), None)
+    except csv.Error as exc:  # e.g. a field over the csv module's 131,072 character limit
+        raise InvalidInput(
+            "The first line cannot be read as a header row: a field is longer than "
+            f"{csv.field_size_limit():,} characters ({exc}).",
+            hint="The first line must name the columns (short names separated by commas); "
+            "check that the file is a CSV with a header row.",
+        ) from exc
     if not header or all(not h.strip() for h in header):
         raise InvalidInput(
             "The file has no header row.", hint="The first line must name the columns."

@@ -93,19 +93,51 @@ def _select_all(warehouse: Warehouse, ref: TableRef) -> str:
 
 
 def csv_stream(warehouse: Warehouse, ref: TableRef) -> Iterator[bytes]:
-    """The whole table as CSV chunks (one per Arrow batch; the header once)."""
+    """The whole table as CSV chunks (one per Arrow batch; the header once).
+
+    Columns the CSV writer cannot write (lists such as embeddings, structs, maps) are sent as
+    JSON text. That is decided here, before the response starts: a type found unwritable
+    mid-stream would cut the body after the ``200`` was sent.
+    """
+    schema = warehouse.fetch_arrow(warehouse.render("SELECT * FROM {t} LIMIT 0", t=ref)).schema
+    as_json = frozenset(f.name for f in schema if not _csv_writable(f.type))
+    return _csv_chunks(warehouse, ref, schema, as_json)
+
+
+def _csv_writable(typ: pa.DataType) -> bool:
+    try:
+        pacsv.write_csv(pa.table({"c": pa.array([], typ)}), io.BytesIO())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    return True
+
+
+def _as_json_text(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    values = column.to_pylist()
+    if pa.types.is_map(column.type):  # Arrow gives a map as key/value pairs
+        values = [None if v is None else dict(v) for v in values]
+    return pa.array([None if v is None else json.dumps(jsonable(v)) for v in values], pa.string())
+
+
+def _csv_chunks(
+    warehouse: Warehouse, ref: TableRef, schema: pa.Schema, as_json: frozenset[str]
+) -> Iterator[bytes]:
     first = True
-    for batch in warehouse.iter_batches(_select_all(warehouse, ref)):
-        buf = io.BytesIO()
-        options = pacsv.WriteOptions(include_header=first)
-        pacsv.write_csv(pa.Table.from_batches([batch]), buf, write_options=options)
+    batches = warehouse.iter_batches(_select_all(warehouse, ref))
+    for table in (pa.Table.from_batches([b]) for b in batches):
+        yield _csv_bytes(table, as_json, header=first)
         first = False
-        yield buf.getvalue()
     if first:  # an empty table still gets its header
-        empty = warehouse.fetch_arrow(_select_all(warehouse, ref))
-        buf = io.BytesIO()
-        pacsv.write_csv(empty, buf)
-        yield buf.getvalue()
+        yield _csv_bytes(schema.empty_table(), as_json, header=True)
+
+
+def _csv_bytes(table: pa.Table, as_json: frozenset[str], *, header: bool) -> bytes:
+    for name in as_json:
+        index = table.schema.get_field_index(name)
+        table = table.set_column(index, name, _as_json_text(table.column(index)))
+    buf = io.BytesIO()
+    pacsv.write_csv(table, buf, write_options=pacsv.WriteOptions(include_header=header))
+    return buf.getvalue()
 
 
 def parquet_stream(warehouse: Warehouse, ref: TableRef) -> Iterator[bytes]:

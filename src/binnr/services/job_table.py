@@ -9,6 +9,7 @@ from binnr.params.data import ClassificationTablesParams, SleepParams, UploadPar
 from binnr.params.gbm import GbmTrainParams, PredictParams
 from binnr.params.llm import LlmTrainJobParams
 from binnr.services.classifier.service import gbm_predict_job, gbm_train_job
+from binnr.services.cleanup import worker_sweep
 from binnr.services.cluster import cluster_job
 from binnr.services.compare import compare_job
 from binnr.services.llm.service import llm_predict_job, llm_train_job
@@ -27,5 +28,6 @@ JOB_KINDS = KindTable(
         JobKind("embeddings.cluster", ClusterParams, cluster_job),
         JobKind("compare", CompareParams, compare_job),
         JobKind("sleep", SleepParams, sleep_job),
-    ]
+    ],
+    sweep=worker_sweep,
 )

@@ -7,6 +7,8 @@ stays bounded by one batch whatever the table size; the table appears atomically
 from __future__ import annotations
 
 import json
+import secrets
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 
@@ -20,15 +22,42 @@ from binnr.warehouse.names import TableRef
 Scorer = Callable[[pa.RecordBatch], dict[str, pa.Array]]
 
 
+_issued_lock = threading.Lock()
+_issued: dict[str, set[str]] = {}  # this second's stamps only
+
+
 def timestamp() -> str:
-    """``yyyymmddHHMMSS`` in UTC, the suffix of model and results names."""
-    return datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    """``yyyymmddHHMMSS_xxxxxx`` (UTC, 6 random hex digits): the suffix of model and results names.
+
+    Seconds alone collide when two jobs finish (or two trainings are submitted) in the same
+    second. The random part is never repeated within a second in this process; across
+    processes (Celery workers) two names collide with a chance of 1 in 16.7 million per pair
+    per second, and :func:`results_table` checks the warehouse besides.
+    """
+    while True:
+        second = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+        suffix = secrets.token_hex(3)
+        with _issued_lock:
+            for old in [k for k in _issued if k != second]:
+                del _issued[old]
+            taken = _issued.setdefault(second, set())
+            if suffix not in taken:
+                taken.add(suffix)
+                return f"{second}_{suffix}"
 
 
 def model_name_for(prefix: str, table: TableRef | str) -> str:
-    """``<prefix>_<table>_<yyyymmddHHMMSS>``: the name of a model trained on ``table``."""
+    """``<prefix>_<table>_<yyyymmddHHMMSS>_<xxxxxx>``: a model trained on ``table``."""
     name = table.name if isinstance(table, TableRef) else table
     return f"{prefix}_{name.lower()}_{timestamp()}"
+
+
+def results_table(warehouse: Warehouse, source: TableRef, *, prefix: str) -> TableRef:
+    """``<prefix><source>_<yyyymmddHHMMSS>_<xxxxxx>`` beside ``source``, not an existing table."""
+    while True:
+        out = warehouse.derived(source, prefix=prefix, suffix=f"_{timestamp()}")
+        if not warehouse.table_exists(out):
+            return out
 
 
 def write_results(

@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from binnr.settings import Settings
 
 Params = Sequence[Any]
+#: The prefix of staging tables (see :meth:`Warehouse.staging`).
+STAGING_PREFIX = "__stg_"
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,11 @@ class LoadResult:
     sample_errors: list[dict[str, Any]] = field(default_factory=list)
 
 
+def sample_error(line: int, reason: str, raw: str, limit: int = 200) -> dict[str, Any]:
+    """A rejected row as a job result shows it: ``raw`` cut to ``limit``, and flagged if cut."""
+    return {"line": line, "reason": reason, "raw": raw[:limit], "raw_truncated": len(raw) > limit}
+
+
 @dataclass(frozen=True)
 class LoadSpec:
     """What :meth:`Warehouse.load_file` needs: the file, its format and the target columns."""
@@ -62,6 +69,7 @@ class LoadSpec:
     infer_types: bool
     target: TableRef
     rejects: TableRef
+    delimiter: str = ","
 
 
 class Warehouse(ABC):
@@ -98,13 +106,26 @@ class Warehouse(ABC):
             ),
         )
 
+    def check_database(self, name: str) -> None:
+        """Refuse a database name this backend cannot use; every valid name by default."""
+        return None
+
     def derived(self, ref: TableRef, *, prefix: str = "", suffix: str = "") -> TableRef:
         """A table named ``prefix + name + suffix`` beside ``ref``, in the backend's case."""
         return ref.with_name(self.fold(f"{prefix}{ref.name}{suffix}"))
 
     def staging(self, ref: TableRef) -> TableRef:
         """A fresh staging name beside ``ref`` (published later by :meth:`publish`)."""
-        return ref.with_name(self.fold(f"__stg_{uuid.uuid4().hex[:10]}_{ref.name}"[:255]))
+        return ref.with_name(self.fold(f"{STAGING_PREFIX}{uuid.uuid4().hex[:10]}_{ref.name}"[:255]))
+
+    def staging_tables(self) -> list[TableRef]:
+        """Staging tables the connection can see (leftovers of jobs when none is running)."""
+        rows = self.query(
+            "SELECT table_catalog AS d, table_schema AS s, table_name AS n "
+            "FROM information_schema.tables WHERE lower(substr(table_name, 1, 6)) = ?",
+            [STAGING_PREFIX],
+        )
+        return [TableRef(name=r["n"], schema=r["s"], database=r["d"]) for r in rows]
 
     # -- SQL -------------------------------------------------------------------------------
     def render(self, statement: str, **idents: TableRef | str | Sequence[str]) -> str:

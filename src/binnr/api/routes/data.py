@@ -12,12 +12,21 @@ from binnr.api.types import NAME_PATTERN, OPTIONAL_NAME_PATTERN
 from binnr.api.upload_stream import stream_upload
 from binnr.errors import InvalidInput
 from binnr.params import ClassificationTablesParams, UploadParams
+from binnr.prep.sniff import ENCODINGS, canonical_encoding, sniff
 from binnr.services.tables import check_spec
 from binnr.warehouse.names import MAX_USER_NAME, ident
 
 router = APIRouter(prefix="/data", tags=["data"])
 
-_UPLOAD_FIELDS = ("table_name", "database", "schema", "warehouse", "role", "infer_types")
+_UPLOAD_FIELDS = (
+    "table_name",
+    "database",
+    "schema",
+    "warehouse",
+    "role",
+    "infer_types",
+    "encoding",
+)
 #: The same rule as ``ident()``; an optional location field may also be "" (the default).
 _NAME = {"type": "string", "minLength": 1, "maxLength": MAX_USER_NAME, "pattern": NAME_PATTERN}
 _LOCATION = {"type": "string", "maxLength": MAX_USER_NAME, "pattern": OPTIONAL_NAME_PATTERN}
@@ -38,6 +47,12 @@ _UPLOAD_BODY = {
                         "warehouse": {**_LOCATION, "default": ""},
                         "role": {**_LOCATION, "default": ""},
                         "infer_types": {"type": "boolean", "default": False},
+                        "encoding": {
+                            "type": "string",
+                            "default": "",
+                            "enum": ["", *sorted(set(ENCODINGS.values()))],
+                            "description": 'The text\'s encoding; default (""): detected',
+                        },
                         "file": {"type": "string", "format": "binary"},
                     },
                 }
@@ -45,20 +60,6 @@ _UPLOAD_BODY = {
         },
     }
 }
-
-
-_BOOLEAN_TEXT = ("", "0", "1", "false", "true", "no", "yes")
-
-
-def _check_upload_field(name: str, value: str) -> None:
-    if name == "infer_types" and value.lower() not in _BOOLEAN_TEXT:
-        raise InvalidInput(
-            f"infer_types {value[:40]!r} is not a boolean.", hint="Send true or false."
-        )
-    if name == "table_name":
-        ident(value, field="table_name")
-    elif name in ("database", "schema", "warehouse", "role") and value:
-        ident(value, field=name)
 
 
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off", "")
@@ -73,6 +74,17 @@ def _form_bool(name: str, value: str | None) -> bool:
         f"The form field {name} is {(value or '')[:40]!r}, not a boolean.",
         hint=f"Send {name}=true or {name}=false.",
     )
+
+
+def _check_upload_field(name: str, value: str) -> None:
+    if name == "infer_types":
+        _form_bool(name, value)
+    elif name == "table_name":
+        ident(value, field="table_name")
+    elif name in ("database", "schema", "warehouse", "role") and value:
+        ident(value, field=name)
+    elif name == "encoding" and value:
+        canonical_encoding(value)
 
 
 @router.post(
@@ -99,6 +111,8 @@ async def upload(
         if form.path is None:
             raise InvalidInput("The form field file is missing.", hint="Add -F file=@data.csv")
         fields = {k: form.fields.get(k) or None for k in _UPLOAD_FIELDS}
+        if fields["database"]:
+            warehouse.check_database(fields["database"])
         params = UploadParams(
             table_name=fields["table_name"] or "",
             database=fields["database"],
@@ -106,7 +120,9 @@ async def upload(
             infer_types=_form_bool("infer_types", fields["infer_types"]),
             path=str(form.path),
             filename=form.filename,
+            encoding=canonical_encoding(fields["encoding"]) if fields["encoding"] else None,
         )
+        sniff(form.path, encoding=params.encoding)  # a binary file is a 422 now, not a job
         record = engine.submit(kind="upload", params=params)
     except BaseException:
         if form.path is not None:

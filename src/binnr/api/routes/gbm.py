@@ -44,7 +44,7 @@ def train(body: GbmTrainRequest, engine: EngineDep, warehouse: WarehouseDep) -> 
 def predict(
     body: PredictRequest, engine: EngineDep, warehouse: WarehouseDep, registry: RegistryDep
 ) -> TaskAccepted:
-    """Predict a table into ``gbm_results_<table>_<yyyymmddHHMMSS>``."""
+    """Predict a table into ``gbm_results_<table>_<yyyymmddHHMMSS>_<xxxxxx>``."""
     params = body.job_params(PredictParams)
     check_predict(warehouse=warehouse, registry=registry, params=params)
     record = engine.submit(kind="gbm.predict", params=params)

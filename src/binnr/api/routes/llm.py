@@ -107,7 +107,7 @@ def predict(
     registry: RegistryDep,
     settings: SettingsDep,
 ) -> TaskAccepted:
-    """Classify a table into ``llm_<predict_table>_<yyyymmddHHMMSS>``."""
+    """Classify a table into ``llm_<predict_table>_<yyyymmddHHMMSS>_<xxxxxx>``."""
     params = body.job_params(PredictParams)
     check_predict(warehouse=warehouse, registry=registry, settings=settings, params=params)
     record = engine.submit(kind="llm.predict", params=params)

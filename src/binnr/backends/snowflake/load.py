@@ -29,7 +29,7 @@ import snowflake.connector.pandas_tools
 
 from binnr.errors import InvalidInput, WarehouseError
 from binnr.prep.files import is_gzip
-from binnr.warehouse.base import LoadResult, LoadSpec, Params
+from binnr.warehouse.base import LoadResult, LoadSpec, Params, sample_error
 from binnr.warehouse.names import TableRef
 from binnr.warehouse.sql import qualified, quote_ident
 
@@ -60,9 +60,11 @@ class LoadTarget(Protocol):
 CHUNK_ROWS = 250_000
 REJECTS_SCHEMA = pa.schema([("line", pa.int64()), ("raw", pa.string()), ("reason", pa.string())])
 _CSV_FORMAT = (
-    "TYPE = CSV SKIP_HEADER = 1 FIELD_DELIMITER = ',' FIELD_OPTIONALLY_ENCLOSED_BY = '\"' "
+    "TYPE = CSV SKIP_HEADER = 1 FIELD_DELIMITER = {delimiter} FIELD_OPTIONALLY_ENCLOSED_BY = '\"' "
     "ESCAPE_UNENCLOSED_FIELD = NONE ERROR_ON_COLUMN_COUNT_MISMATCH = TRUE ENCODING = 'UTF8'"
 )
+#: The delimiters upload sniffs (a closed set), as Snowflake literals.
+_DELIMITERS = {",": "','", ";": "';'", "\t": "'\\t'", "|": "'|'"}
 _QUERY_ID = re.compile(r"^[0-9a-fA-F-]{8,64}$")
 
 
@@ -193,8 +195,9 @@ def _stage_csv(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
     try:
         wh.execute(f"PUT {_literal(uri)} {stage} AUTO_COMPRESS = TRUE OVERWRITE = TRUE")
         wh.execute(create_table_sql(spec.target, _text_schema(spec.columns)))
+        csv_format = _CSV_FORMAT.format(delimiter=_DELIMITERS[spec.delimiter])
         query_id = wh.execute_returning_id(
-            f"COPY INTO {qualified(spec.target)} FROM {stage} FILE_FORMAT = ({_CSV_FORMAT}) "
+            f"COPY INTO {qualified(spec.target)} FROM {stage} FILE_FORMAT = ({csv_format}) "
             "ON_ERROR = CONTINUE PURGE = TRUE"
         )
         if not _QUERY_ID.match(query_id):
@@ -222,8 +225,7 @@ def _result(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
         rows_loaded=wh.row_count(spec.target),
         rows_rejected=wh.row_count(spec.rejects),
         sample_errors=[
-            {"line": int(r["line"]), "reason": r["reason"], "raw": str(r["raw"])[:200]}
-            for r in samples
+            sample_error(int(r["line"]), str(r["reason"]), str(r["raw"])) for r in samples
         ],
     )
 
@@ -250,7 +252,7 @@ def _local(wh: LoadTarget, spec: LoadSpec) -> LoadResult:
         rows_loaded=loaded,
         rows_rejected=len(rejects),
         sample_errors=[
-            {"line": r["line"], "reason": r["reason"], "raw": r["raw"][:200]} for r in rejects[:5]
+            sample_error(int(r["line"] or 0), r["reason"], r["raw"]) for r in rejects[:5]
         ],
     )
 
@@ -275,7 +277,9 @@ def _csv_reader(spec: LoadSpec, rejects: list[dict[str, Any]]) -> pa.RecordBatch
     reader: pa.RecordBatchReader = pacsv.open_csv(
         source,
         read_options=pacsv.ReadOptions(column_names=spec.columns, skip_rows=1, use_threads=False),
-        parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=invalid),
+        parse_options=pacsv.ParseOptions(
+            delimiter=spec.delimiter, newlines_in_values=True, invalid_row_handler=invalid
+        ),
         convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=True),
     )
     return reader

@@ -10,7 +10,7 @@ from binnr.models.registry import ModelRegistry
 from binnr.params.gbm import GbmTrainParams, PredictParams
 from binnr.services.classifier.engines import engine_named, engine_of
 from binnr.services.label_map import require_columns, resolve_labels
-from binnr.services.predictions import timestamp
+from binnr.services.predictions import results_table
 from binnr.warehouse.base import Warehouse
 
 _CLASSES = 'SELECT COUNT(DISTINCT "target") AS n FROM {t} WHERE "target" IS NOT NULL'
@@ -27,7 +27,7 @@ def gbm_predict_job(ctx: JobContext, params: PredictParams) -> dict[str, Any]:
     record = ctx.models.get(params.model_name)
     source = params.ref(wh, params.predict_table)
     require_columns(wh, source, ("source",))
-    out = wh.derived(source, prefix="gbm_results_", suffix=f"_{timestamp()}")
+    out = results_table(wh, source, prefix="gbm_results_")
     rows = engine_of(record).predict(ctx, record, source, out)
     return {"table": out.name, "rows": rows, "model_name": record.name}
 

@@ -22,7 +22,7 @@ from binnr.params.gbm import PredictParams
 from binnr.params.llm import LlmPromptParams, LlmTrainJobParams, LlmTrainParams
 from binnr.services.label_map import LabelMap, resolve_labels
 from binnr.services.llm.common import LLM_FIELDS
-from binnr.services.predictions import timestamp, write_results
+from binnr.services.predictions import results_table, write_results
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import column
@@ -105,7 +105,7 @@ class CortexProvider:
                 "predicted_target": pa.array([labels.number(p) for p in parsed], pa.int64()),
             }
 
-        out = wh.derived(source, prefix="llm_", suffix=f"_{timestamp()}")
+        out = results_table(wh, source, prefix="llm_")
         ctx.progress.phase("labels", index=2, total=2)
         try:
             rows = write_results(

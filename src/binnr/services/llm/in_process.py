@@ -23,7 +23,7 @@ from binnr.params.llm import LlmPromptParams, LlmTrainJobParams, LlmTrainParams
 from binnr.progress import NullProgress
 from binnr.services.label_map import LabelMap, resolve_labels
 from binnr.services.llm.common import LLM_FIELDS, find_model, label_set, read_pairs, softmax
-from binnr.services.predictions import timestamp, write_results
+from binnr.services.predictions import results_table, write_results
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import TableRef, column
@@ -176,7 +176,7 @@ def _write(
     ctx: JobContext, source: TableRef, score: Any, *, batch_size: int, model_name: str
 ) -> dict[str, Any]:
     """``llm_<predict_table>_<ts>`` = the rows of ``source`` + the LLM columns."""
-    out = ctx.warehouse.derived(source, prefix="llm_", suffix=f"_{timestamp()}")
+    out = results_table(ctx.warehouse, source, prefix="llm_")
     ctx.progress.phase("predict", index=1, total=1)
     rows = write_results(
         warehouse=ctx.warehouse,
