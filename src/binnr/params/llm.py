@@ -46,7 +46,7 @@ class LlmTrainParams(JobParams):
 
 class LlmTrainJobParams(LlmTrainParams):
     """``llm.train`` as queued: the request's fields plus the model name the server chose
-    (``llm_<training_table>_<yyyymmddHHMMSS>_<xxxxxx>``), which the submit answer already reported."""
+    (``llm_<training_table>_<yyyymmddHHMMSS>_<xxxxxx>``), which the submit answer reported."""
 
     model_name: ModelName = Field(description="Name the model is registered under")
 
