@@ -6,9 +6,10 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from binnr import __version__
+from binnr.api.deps import no_repeated_query
 from binnr.api.docs_ui import install_docs
 from binnr.api.errors import install_error_handlers
 from binnr.api.limits import install_limits
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description="Text classification over warehouse tables: GBM, LLM and embeddings.",
         lifespan=lifespan,
+        dependencies=[Depends(no_repeated_query)],
         docs_url=None,
         redoc_url=None,
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, get_origin
 
 from fastapi import Depends, Request
 
 from binnr.api.schemas import TaskAccepted
 from binnr.api.types import LocationName, SnowflakeNameQuery
 from binnr.backends.factory import get_warehouse
+from binnr.errors import InvalidInput
 from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import JobRecord
 from binnr.models.registry import ModelRegistry
@@ -76,3 +77,33 @@ def location_notes(
     if not warehouse.uses_warehouse_and_role and (warehouse_name or role):
         return [f"warehouse and role are ignored by the {warehouse.name} warehouse."]
     return []
+
+
+def no_repeated_query(request: Request) -> None:
+    """``?kind=a&kind=b`` for a one-value parameter is a 422, not "the last one wins".
+
+    The schema says each such parameter takes one value; a client that sends several has made
+    a mistake worth naming rather than a choice the server should guess.
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None:
+        return
+    for param in _query_params(dependant):
+        name = param.alias or param.name
+        if not _is_sequence(param) and len(request.query_params.getlist(name)) > 1:
+            raise InvalidInput(
+                f"The query parameter {name} is given more than once.",
+                hint=f"Send {name} once.",
+            )
+
+
+def _query_params(dependant: Any) -> list[Any]:
+    params = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        params.extend(_query_params(sub))
+    return params
+
+
+def _is_sequence(param: Any) -> bool:
+    return get_origin(param.field_info.annotation) in (list, tuple, set)
