@@ -12,6 +12,7 @@ from binnr import __version__
 from binnr.api.docs_ui import install_docs
 from binnr.api.errors import install_error_handlers
 from binnr.api.routes import compare, data, embeddings, gbm, jobs, llm, models, tables
+from binnr.api.routes.ui import install_ui
 from binnr.backends.factory import close_all, get_warehouse
 from binnr.jobs.factory import make_engine
 from binnr.services.job_table import JOB_KINDS
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_docs(app)
+    install_ui(app)
     _install_healthz(app)
     return app
 
