@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from binnr.client.base import BaseClient, build
 from binnr.client.jobs import Job
@@ -69,6 +69,12 @@ class Client(BaseClient):
         query = {"limit": limit, "offset": offset, **location}
         return TablePage(**self.request("GET", f"/data/tables/{name}", params=query))
 
+    @overload
+    def download(
+        self, name: str, *, format: Literal["parquet"] = ..., **location: str
+    ) -> pa.Table: ...
+    @overload
+    def download(self, name: str, *, format: Literal["csv"], **location: str) -> bytes: ...
     def download(
         self, name: str, *, format: Literal["csv", "parquet"] = "parquet", **location: str
     ) -> pa.Table | bytes:
