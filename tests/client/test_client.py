@@ -82,8 +82,11 @@ def test_errors_are_binnr_errors_with_hints(client: Client, model: str) -> None:
     assert "no_such_table" in missing.value.message and missing.value.hint
     # Refused by the server (request() sends as given) and by the same model here (typed).
     with pytest.raises(InvalidInput, match=r"params\.folds"):
-        client.request("POST", "/classification/gbm/train",
-                       json={"training_table": "moves", "params": {"folds": 1}})  # fmt: skip
+        client.request(
+            "POST",
+            "/classification/gbm/train",
+            json={"training_table": "moves", "params": {"folds": 1}},
+        )
     with pytest.raises(InvalidInput, match=r"params\.folds"):
         client.train_gbm("moves_source_target_train", params={"folds": 1})
     finished = client.jobs(limit=1)[0]["task_id"]

@@ -22,7 +22,10 @@ def screenshots(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPat
     """``$BINNR_SCREENSHOTS`` or a temporary folder; its path is printed even without ``-s``."""
     folder = Path(os.environ.get("BINNR_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
     folder.mkdir(parents=True, exist_ok=True)
-    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.write_line(f"dashboard screenshots: {folder}")
+    plugins = request.config.pluginmanager
+    reporter, capture = plugins.get_plugin("terminalreporter"), plugins.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        # Output is captured while fixtures run; this line must reach the terminal anyway.
+        with capture.global_and_fixture_disabled():
+            reporter.write_line(f"\ndashboard screenshots: {folder}")
     return folder

@@ -225,3 +225,45 @@ def test_compare_and_prepare_pages_render(ui: Page, dash_server: Server, screens
     expect(ui.get_by_text("No leaderboard yet")).to_be_visible()
     expect(ui.locator("#form-compare").get_by_label("test_fraction")).to_have_value("0.2")
     shot(ui, screenshots, "08-compare")
+
+
+def full_record(name: str) -> dict[str, object]:
+    """A model record with every optional picture's data (as model="auto" writes it)."""
+    bins = [
+        {"low": 0.5, "high": 0.6, "count": 4, "confidence": 0.55, "accuracy": 0.5},
+        {"low": 0.9, "high": 1.0, "count": 20, "confidence": 0.95, "accuracy": 0.9},
+    ]
+    board = [{"model": "linear", "macro_f1": 0.8}, {"model": "stack", "macro_f1": 0.9}]
+    metadata = {
+        "calibration": {"ece": 0.04, "reliability": bins},
+        "leaderboard": board,
+        "chosen_model": "stack",
+        "report": {},
+    }
+    return {
+        "name": name,
+        "kind": "gbm",
+        "family": "f",
+        "active": False,
+        "created_at": "2026-01-01",
+        "metrics": {"accuracy": 0.9},
+        "metadata": metadata,
+    }
+
+
+def test_calibration_and_leaderboard_charts(
+    ui: Page, dash_server: Server, screenshots: Path
+) -> None:
+    # No fast model writes these yet (the auto classifier is in progress), so the record is
+    # served by the browser: the page's drawing code is what is under test here.
+    name = "gbm_auto_example"
+    ui.route(f"**/models/{name}", lambda route: route.fulfill(json=full_record(name)))
+    goto(ui, dash_server, f"model/{name}")
+    calibration = ui.locator("svg", has=ui.locator("text.chart-title", has_text="Calibration"))
+    expect(calibration.locator("line.diagonal")).to_have_count(1)
+    expect(calibration.locator("text.chart-title")).to_contain_text("ECE 0.0400")
+    board = ui.locator("svg", has=ui.locator("text.chart-title", has_text="Candidates"))
+    expect(board.locator("rect")).to_have_count(2)
+    expect(board).to_contain_text("stack (chosen)")
+    shot(ui, screenshots, "09-model-calibration-leaderboard")
+    ui.unroute(f"**/models/{name}")
