@@ -25,7 +25,7 @@ export async function preparePage(root, { params }) {
 async function tableForm(body, table) {
   const page = await get(`/data/tables/${encodeURIComponent(table.name)}`, { limit: SAMPLE });
   const state = { rows: page.rows, total: page.total, columns: table.columns };
-  const sources = h("fieldset", { class: "checks" }, h("legend", {}, "Source columns (text fed to the models)"), table.columns.map((c, i) => h("label", {}, h("input", { type: "checkbox", name: "source_columns", value: c, checked: i === 1 || (table.columns.length === 1 && i === 0) }), ` ${c}`)));
+  const sources = h("fieldset", { class: "checks" }, h("legend", {}, "Source columns (text fed to the models)"), table.columns.map((c) => h("label", {}, h("input", { type: "checkbox", name: "source_columns", value: c, checked: c === longestText(page.rows, table.columns) }), ` ${c}`)));
   const target = h("select", { name: "target_column" }, table.columns.map((c, i) => h("option", { value: c, selected: i === table.columns.length - 1 }, c)));
   const template = h("input", { type: "text", name: "template", placeholder: "e.g. Tweet: {text}" });
   const validation = h("input", { type: "checkbox", name: "create_validation", checked: true });
@@ -42,6 +42,12 @@ async function tableForm(body, table) {
   form.addEventListener("submit", (e) => submit(e, form, table.name, status));
   update();
   clear(body, h("div", { class: "two-col" }, h("section", {}, h("h2", {}, "Form"), form, status), h("section", {}, h("h2", {}, "Template preview"), preview, chart)));
+}
+
+/** The column with the longest values on average: a good first guess for the text. */
+function longestText(rows, columns) {
+  const mean = (c) => rows.reduce((sum, r) => sum + String(r[c] ?? "").length, 0) / Math.max(1, rows.length);
+  return columns.reduce((best, c) => (mean(c) > mean(best) ? c : best), columns[0]);
 }
 
 /** The template filled from the first rows, as the server does it (NULL → empty string). */
