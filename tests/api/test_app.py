@@ -53,9 +53,9 @@ def srv(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield server
 
 
-def test_root_redirects_to_docs(srv: Server) -> None:
+def test_root_redirects_to_the_dashboard(srv: Server) -> None:
     response = srv.client.get("/", follow_redirects=False)
-    assert response.status_code in (307, 302) and response.headers["location"] == "/docs"
+    assert response.status_code in (307, 302) and response.headers["location"] == "/ui"
 
 
 def test_docs_are_served_offline(srv: Server) -> None:

@@ -67,7 +67,10 @@ def _wait_job(client: httpx.Client, task_id: str, timeout: float = 60.0) -> dict
 
 
 def test_docs_render_every_operation(server: Server, page: Page, console_errors: list[str]) -> None:
+    # / leads to the dashboard, whose every page links the Swagger UI.
     page.goto(f"{server.url}/")
+    expect(page).to_have_url(f"{server.url}/ui", timeout=_UI_MS)
+    page.get_by_role("link", name="API docs (Swagger)").click()
     expect(page).to_have_url(f"{server.url}/docs", timeout=_UI_MS)
     expect(page.locator(".info .version-stamp")).to_contain_text("OAS 3.1", timeout=_UI_MS)
     expected = _spec_operations(server)

@@ -20,6 +20,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("binnr.jobs",),
     ("binnr.services",),
     ("binnr.api",),
+    ("binnr.client",),
     ("binnr.cli",),
 )
 

@@ -14,6 +14,7 @@ from binnr.api.docs_ui import install_docs
 from binnr.api.errors import install_error_handlers
 from binnr.api.limits import install_limits
 from binnr.api.routes import compare, data, embeddings, gbm, jobs, llm, models, tables
+from binnr.api.routes.ui import install_ui
 from binnr.api.security import install_security
 from binnr.backends.factory import close_all, get_warehouse
 from binnr.jobs.factory import make_engine
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
     install_docs(app)
+    install_ui(app)
     _install_healthz(app)
     return app
 

@@ -1,4 +1,4 @@
-"""The Swagger UI at ``/docs`` (and ``/`` leading to it), served without any CDN.
+"""The Swagger UI at ``/docs`` and the ``/`` redirect to the dashboard, served without any CDN.
 
 The assets come from ``fastapi-offline``, which ships a Swagger UI 5 build: FastAPI emits
 OpenAPI 3.1, and Swagger UI 4 refuses to render 3.1 documents at all.
@@ -21,12 +21,12 @@ FAVICON = ASSETS_DIR / "favicon.png"
 
 
 def install_docs(app: FastAPI) -> None:
-    """Serve the Swagger UI page, its assets, the favicon and the ``/`` redirect."""
+    """Serve the Swagger UI page, its assets, the favicon and the ``/`` redirect (to ``/ui``)."""
     app.mount(ASSETS_URL, StaticFiles(directory=ASSETS_DIR), name="swagger")
 
     @app.get("/", include_in_schema=False)
     def root() -> RedirectResponse:
-        return RedirectResponse("/docs")
+        return RedirectResponse("/ui")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

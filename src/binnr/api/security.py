@@ -28,12 +28,14 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from binnr.api.docs_ui import ASSETS_URL
+from binnr.api.routes.ui import PUBLIC_PREFIXES as UI_PREFIXES
 from binnr.errors import BinnrError, Forbidden, Unauthorized, http_status
 from binnr.settings import Settings
 
-#: Reachable without a key: the health check, the docs page with its assets, the schema.
+#: Reachable without a key: the health check, the docs page with its assets, the schema, and
+#: the dashboard's page and files (they hold no data; the page asks for the key itself).
 PUBLIC_PATHS = frozenset({"/", "/docs", "/favicon.ico", "/openapi.json", "/healthz"})
-PUBLIC_PREFIXES = (f"{ASSETS_URL}/",)
+PUBLIC_PREFIXES = (f"{ASSETS_URL}/", *UI_PREFIXES)
 #: Methods that change nothing; everything else is a write for the CSRF and read-only rules.
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
