@@ -30,7 +30,7 @@ TOPICS = {
 
 
 def topics_csv(rows: int = 300) -> bytes:
-    """3 topics, every 10th label blank, and one broken line (a reject)."""
+    """3 topics, every 10th label blank, and one line with too many fields (a reject)."""
     rng = random.Random(7)
     out = io.StringIO()
     writer = csv.writer(out)
@@ -39,7 +39,7 @@ def topics_csv(rows: int = 300) -> bytes:
         topic = list(TOPICS)[i % 3]
         words = [*rng.sample(TOPICS[topic], 3), *rng.sample(["the", "new", "big", "today"], 2)]
         writer.writerow([i, " ".join(words), "" if i % 10 == 0 else topic])
-    out.write('999,"never closed\n')
+    out.write("999,one,field,too,many\n")
     return out.getvalue().encode()
 
 
@@ -117,7 +117,7 @@ def test_upload_with_progress_and_rejects(ui: Page, dash_server: Server, screens
     wait_job(ui, ".upload-status")
     status = ui.locator(".upload-status")
     expect(status).to_contain_text("300 rows loaded into topics, 1 rejected")
-    expect(status.locator("table")).to_contain_text("unterminated quote")  # reason, with line
+    expect(status.locator("table")).to_contain_text("TOO MANY COLUMNS")  # reason, with line
     row = ui.locator("tr", has=ui.get_by_role("cell", name="topics", exact=True))
     expect(row).to_contain_text("1 rejected")
     row.get_by_role("button", name="Preview topics").click()
