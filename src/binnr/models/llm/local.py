@@ -29,7 +29,8 @@ from binnr.models.llm.base import DEFAULT_MODELS, Classification, FinetuneOption
 from binnr.models.llm.base import resolve_model_type as resolve
 from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.gguf_base import load_base
-from binnr.models.llm.scoring import score_labels
+from binnr.models.llm.precision import inference_dtype
+from binnr.models.llm.scoring import length_batches, score_labels
 from binnr.settings import Settings
 
 META_FILE = "llm.json"
@@ -138,21 +139,22 @@ class LocalProvider:
         completions = [fmt.completion_ids(label) for label in labels]
         # A tuned model saw its training label list in the instruction: keep that exact text.
         shown = list(loaded.meta.get("labels") or labels)
-        out: list[Classification] = []
-        for start in range(0, len(prompts), self.predict_batch_size):
+        prefixes = _prefixes(fmt, prompts, shown, progress)
+        out: list[Classification | None] = [None] * len(prompts)
+        done = 0
+        for rows in length_batches([len(p) for p in prefixes], self.predict_batch_size):
             progress.check_cancelled()
-            chunk = prompts[start : start + self.predict_batch_size]
-            prefixes = [fmt.prefix_ids(fmt.user_text(p, shown)) for p in chunk]
             totals = score_labels(
                 loaded.model,
-                prefixes=prefixes,
+                prefixes=[prefixes[i] for i in rows],
                 completions=completions,
                 pad_id=_pad_id(loaded.tokenizer),
             )
-            out.extend(_classification(row, labels) for row in totals)
-            done = start + len(chunk)
+            for i, row in zip(rows, totals, strict=True):
+                out[i] = _classification(row, labels)
+            done += len(rows)
             progress.update(done=done, total=len(prompts), message=f"{done}/{len(prompts)} rows")
-        return out
+        return [r for r in out if r is not None]
 
     def complete(
         self,
@@ -207,7 +209,7 @@ class LocalProvider:
         model, tokenizer = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
         tuned = PeftModel.from_pretrained(model, str(meta_path.parent / ADAPTER_DIR))
         merged = tuned.merge_and_unload()  # plain weights: faster inference, same outputs
-        return Loaded(_place(merged, self.device), tokenizer, meta)
+        return Loaded(self._for_inference(merged), tokenizer, meta)
 
     def _load_base(self, model_type: str | None) -> Loaded:
         name, ref = self._base_name(model_type)
@@ -217,8 +219,12 @@ class LocalProvider:
                 self._cache.clear()
                 model, tok = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
                 meta = {"base_model": name, "prompt_style": "instruct", "max_prompt_tokens": 256}
-                self._cache[key] = Loaded(_place(model, self.device), tok, meta)
+                self._cache[key] = Loaded(self._for_inference(model), tok, meta)
             return self._cache[key]
+
+    def _for_inference(self, model: Any) -> PreTrainedModel:
+        dtype = inference_dtype(self.settings.llm_precision, self.device)
+        return _place(model.to(dtype), self.device)
 
     def _base_name(self, model_type: str | None) -> tuple[str, str]:
         ref = resolve(model_type, settings=self.settings, provider="local")
@@ -234,6 +240,17 @@ def _encode(
         if completion not in completions:
             completions[completion] = fmt.completion_ids(completion)
         out.append((fmt.prefix_ids(fmt.user_text(prompt, labels)), completions[completion]))
+    return out
+
+
+def _prefixes(
+    fmt: ChatFormat, prompts: Sequence[str], shown: Sequence[str], progress: Progress
+) -> list[list[int]]:
+    """Every prompt's token ids, checking for cancellation between chunks."""
+    out: list[list[int]] = []
+    for start in range(0, len(prompts), 1024):
+        progress.check_cancelled()
+        out.extend(fmt.prefix_ids(fmt.user_text(p, shown)) for p in prompts[start : start + 1024])
     return out
 
 
