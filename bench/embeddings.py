@@ -168,7 +168,8 @@ def cached_embeddings(
     embedder: LocalEmbedder, texts: list[str], cache: Path, key: str
 ) -> np.ndarray:
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
-    tag = f"{embedder.name}-{embedder.backend}-{embedder.loaded.precision}"
+    export = embedder.loaded.export_path  # its folder names the exact graph (int8 included)
+    tag = f"{embedder.name}-{embedder.backend}-{export.parent.name if export else 'torch'}"
     path = cache / f"{key}-{tag}-{digest}.npy"
     if path.is_file():
         return np.load(path)

@@ -1,9 +1,12 @@
 """Benchmark: zero-shot SmolLM2, LoRA-tuned SmolLM2 and a classic baseline on tweet sentiment.
 
-Run: ``python bench/llm.py [--steps 200] [--train 2000] [--test 500]``. Uses a stratified
-slice (seed 0) of ../shared/data/tweet_sentiment_extraction_train.csv, the ``text`` column as
-the prompt and ``sentiment`` as the label. The base model's HF folder is cached under
-``--home`` (default: BINNR_HOME or binnr-data).
+Run: ``python bench/llm.py [--steps 200] [--train 2000] [--test 500] [--precision fp32 auto]``.
+Uses a stratified slice (seed 0) of ../shared/data/tweet_sentiment_extraction_train.csv, the
+``text`` column as the prompt and ``sentiment`` as the label. The base model's HF folder is
+cached under ``--home`` (default: BINNR_HOME or binnr-data). Prediction runs once per
+``--precision`` (BINNR_LLM_PRECISION) on the same tuned adapter; the table gives rows per wall
+and per CPU second (target >= 50 rows/s) and seconds per fine-tuning step, and each precision's
+agreement with fp32 is printed below it.
 """
 
 from __future__ import annotations

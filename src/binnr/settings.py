@@ -63,7 +63,7 @@ class Settings(BaseSettings):
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_backend: Literal["auto", "openvino", "onnx", "torch"] = "auto"
     embedding_batch_size: int = 64
-    embedding_precision: Literal["int8", "fp32"] = "int8"
+    embedding_precision: Literal["int8", "fp32"] = "fp32"
 
     llm_provider: Literal["local", "openai", "cortex"] | None = None
     llm_models: dict[str, str] = Field(default_factory=dict)

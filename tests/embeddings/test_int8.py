@@ -139,7 +139,7 @@ def test_failed_quantisation_falls_back_to_fp32(
 
 
 def test_settings_choose_the_precision(tiny_bert: Path, tmp_path: Path) -> None:
-    assert Settings(home=tmp_path).embedding_precision == "int8"
+    assert Settings(home=tmp_path).embedding_precision == "fp32"  # int8 is opt-in
     settings = Settings(home=tmp_path, embedding_model=str(tiny_bert), embedding_precision="fp32")
     embedder = get_embedder(settings)
     assert isinstance(embedder, LocalEmbedder) and embedder.loaded.precision == "fp32"

@@ -29,7 +29,7 @@ from binnr.models.llm.base import DEFAULT_MODELS, Classification, FinetuneOption
 from binnr.models.llm.base import resolve_model_type as resolve
 from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.gguf_base import load_base
-from binnr.models.llm.precision import inference_dtype
+from binnr.models.llm.precision import inference_dtype, to_inference
 from binnr.models.llm.scoring import length_batches, score_labels
 from binnr.settings import Settings
 
@@ -224,7 +224,7 @@ class LocalProvider:
 
     def _for_inference(self, model: Any) -> PreTrainedModel:
         dtype = inference_dtype(self.settings.llm_precision, self.device)
-        return _place(model.to(dtype), self.device)
+        return _place(to_inference(model, dtype), self.device)
 
     def _base_name(self, model_type: str | None) -> tuple[str, str]:
         ref = resolve(model_type, settings=self.settings, provider="local")
