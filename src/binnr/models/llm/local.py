@@ -4,7 +4,8 @@ A fine-tuned model is a folder with ``adapter/`` (PEFT) and ``llm.json`` (base m
 labels, prompt style, options, metrics); the base weights are never copied. Classification
 scores every label's log-likelihood (:mod:`.scoring`) instead of parsing generated text: a base
 model (zero-shot) gets the label-listing instruction, an adapter the prompt style it was tuned
-with.
+with. Prompts are scored in batches of similar token length; inference runs in
+``BINNR_LLM_PRECISION`` (:mod:`.precision`).
 """
 
 from __future__ import annotations
@@ -223,6 +224,7 @@ class LocalProvider:
             return self._cache[key]
 
     def _for_inference(self, model: Any) -> PreTrainedModel:
+        """``model`` on the device in ``BINNR_LLM_PRECISION`` (training keeps its own fp32 copy)."""
         dtype = inference_dtype(self.settings.llm_precision, self.device)
         return _place(to_inference(model, dtype), self.device)
 
