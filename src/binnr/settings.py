@@ -67,7 +67,7 @@ class Settings(BaseSettings):
 
     llm_provider: Literal["local", "openai", "cortex"] | None = None
     llm_models: dict[str, str] = Field(default_factory=dict)
-    llm_precision: Literal["auto", "fp32", "bf16"] = "auto"
+    llm_precision: Literal["auto", "fp32", "bf16"] = "fp32"
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("BINNR_OPENAI_API_KEY", "OPENAI_API_KEY")

@@ -73,6 +73,7 @@ def test_inference_dtype() -> None:
     assert inference_dtype("bf16", cpu) == torch.bfloat16
     assert inference_dtype("auto", gpu) == torch.float32
     assert inference_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
+    assert Settings().llm_precision == "fp32"  # exact by default; bf16 is opt-in
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])

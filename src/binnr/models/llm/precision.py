@@ -1,14 +1,16 @@
 """The dtype local LLM inference runs in (``BINNR_LLM_PRECISION``); training is always fp32.
 
-``auto`` picks bfloat16 on a CPU with AMX bf16 tiles: there bf16 matrix products run ~3x faster
-than fp32 (SmolLM2-135M scores ~3x more rows per CPU second), which is what makes local
-prediction fast on a few cores. Everywhere else ``auto`` keeps fp32, the exact reference: on
-CPUs without AMX bf16 is emulated and slower, and GPUs are fast enough in fp32. bf16 rounds each
-label's total log-probability by ~0.06 on average, so rows whose labels score almost alike (most
-zero-shot rows: the base model barely prefers one label) can change their answer; set ``fp32``
-where predictions must match fp32 exactly. The final norm and the vocabulary projection stay
-fp32 (they run on a few positions per row only): rounding the logits themselves was a third of
-that error (SmolLM2 zero-shot on 256 tweets: 96.9% of labels as fp32 instead of 92.6%).
+``fp32`` (the default) is exact: predictions equal those of fp32 training-time scoring, and
+bench/llm.py's macro-F1 is unchanged. ``bf16`` runs the decoder layers in bfloat16; ``auto``
+picks bf16 only on a CPU with AMX bf16 tiles, where bf16 matrix products are several times
+faster (SmolLM2-135M: ~25 vs ~10 rows per CPU second in a single-thread micro-benchmark), and
+fp32 elsewhere (emulated bf16 is slower; GPUs are fast enough in fp32). bf16 moves each label's
+total log-probability by ~0.06 on average, so rows whose labels score almost alike (many
+zero-shot rows: the base model barely prefers one label) can change their answer: on the bench
+slice 96% of zero-shot and 99% of tuned labels matched fp32, macro-F1 within ±0.012. The final
+norm and the vocabulary projection stay fp32 (they run on a few positions per row only):
+rounding the logits themselves was a third of that error (zero-shot on 256 tweets: 96.9% of
+labels as fp32 instead of 92.6%).
 """
 
 from __future__ import annotations
