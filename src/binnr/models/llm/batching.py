@@ -54,11 +54,7 @@ def forward_rows(
     name = cache_argument(model)
     head = torch.ones((len(rows), 0), dtype=torch.long, device=device)
     if shared >= MIN_SHARED:
-        ids = torch.tensor([list(rows[0][:shared])], device=device)
-        first = model(input_ids=ids, use_cache=True, **_keep_one(model))
-        cache = getattr(first, name)
-        cache.batch_repeat_interleave(len(rows))
-        extra[name] = cache
+        extra[name] = prefix_cache(model, rows[0][:shared], len(rows))
         head = torch.ones((len(rows), shared), dtype=torch.long, device=device)
         rows = [r[shared:] for r in rows]
     else:
@@ -74,6 +70,17 @@ def forward_rows(
     )
     logits = out.logits[:, -keep:]
     return Forward(logits, getattr(out, name, None) if use_cache else None, mask, lengths)
+
+
+def prefix_cache(model: torch.nn.Module, ids: Sequence[int], batch: int) -> Any:
+    """The key/value cache of ``ids`` (run once, batch 1), repeated for ``batch`` rows."""
+    device = next(model.parameters()).device
+    first = model(
+        input_ids=torch.tensor([list(ids)], device=device), use_cache=True, **_keep_one(model)
+    )
+    cache = getattr(first, cache_argument(model))
+    cache.batch_repeat_interleave(batch)
+    return cache
 
 
 def common_prefix(rows: Sequence[Sequence[int]]) -> int:

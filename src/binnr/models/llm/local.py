@@ -4,7 +4,8 @@ A fine-tuned model is a folder with ``adapter/`` (PEFT) and ``llm.json`` (base m
 labels, prompt style, options, metrics); the base weights are never copied. Classification
 scores every label's log-likelihood (:mod:`.scoring`) instead of parsing generated text: a base
 model (zero-shot) gets the label-listing instruction, an adapter the prompt style it was tuned
-with.
+with. Prompts are scored in batches of similar token length; inference runs in
+``BINNR_LLM_PRECISION`` (:mod:`.precision`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from binnr.models.llm.base import DEFAULT_MODELS, Classification, FinetuneOption
 from binnr.models.llm.base import resolve_model_type as resolve
 from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.gguf_base import load_base
-from binnr.models.llm.scoring import score_labels
+from binnr.models.llm.precision import inference_dtype, to_inference
+from binnr.models.llm.scoring import length_batches, score_labels
 from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
@@ -138,21 +140,22 @@ class LocalClient:
         completions = [fmt.completion_ids(label) for label in labels]
         # A tuned model saw its training label list in the instruction: keep that exact text.
         shown = list(loaded.meta.get("labels") or labels)
-        out: list[Classification] = []
-        for start in range(0, len(prompts), self.predict_batch_size):
+        prefixes = _prefixes(fmt, prompts, shown, progress)
+        out: list[Classification | None] = [None] * len(prompts)
+        done = 0
+        for rows in length_batches([len(p) for p in prefixes], self.predict_batch_size):
             progress.check_cancelled()
-            chunk = prompts[start : start + self.predict_batch_size]
-            prefixes = [fmt.prefix_ids(fmt.user_text(p, shown)) for p in chunk]
             totals = score_labels(
                 loaded.model,
-                prefixes=prefixes,
+                prefixes=[prefixes[i] for i in rows],
                 completions=completions,
                 pad_id=_pad_id(loaded.tokenizer),
             )
-            out.extend(_classification(row, labels) for row in totals)
-            done = start + len(chunk)
+            for i, row in zip(rows, totals, strict=True):
+                out[i] = _classification(row, labels)
+            done += len(rows)
             progress.update(done=done, total=len(prompts), message=f"{done}/{len(prompts)} rows")
-        return out
+        return [r for r in out if r is not None]
 
     def complete(
         self,
@@ -209,7 +212,7 @@ class LocalClient:
         model, tokenizer = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
         tuned = PeftModel.from_pretrained(model, str(meta_path.parent / ADAPTER_DIR))
         merged = tuned.merge_and_unload()  # plain weights: faster inference, same outputs
-        return Loaded(_place(merged, self.device), tokenizer, meta)
+        return Loaded(self._for_inference(merged), tokenizer, meta)
 
     def _load_base(self, model_type: str | None) -> Loaded:
         name, ref = self._base_name(model_type)
@@ -219,8 +222,13 @@ class LocalClient:
                 self._cache.clear()
                 model, tok = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
                 meta = {"base_model": name, "prompt_style": "instruct", "max_prompt_tokens": 256}
-                self._cache[key] = Loaded(_place(model, self.device), tok, meta)
+                self._cache[key] = Loaded(self._for_inference(model), tok, meta)
             return self._cache[key]
+
+    def _for_inference(self, model: Any) -> PreTrainedModel:
+        """``model`` on the device in ``BINNR_LLM_PRECISION`` (training keeps its own fp32 copy)."""
+        dtype = inference_dtype(self.settings.llm_precision, self.device)
+        return _place(to_inference(model, dtype), self.device)
 
     def _base_name(self, model_type: str | None) -> tuple[str, str]:
         ref = resolve(model_type, settings=self.settings, provider="local")
@@ -236,6 +244,17 @@ def _encode(
         if completion not in completions:
             completions[completion] = fmt.completion_ids(completion)
         out.append((fmt.prefix_ids(fmt.user_text(prompt, labels)), completions[completion]))
+    return out
+
+
+def _prefixes(
+    fmt: ChatFormat, prompts: Sequence[str], shown: Sequence[str], progress: Progress
+) -> list[list[int]]:
+    """Every prompt's token ids, checking for cancellation between chunks."""
+    out: list[list[int]] = []
+    for start in range(0, len(prompts), 1024):
+        progress.check_cancelled()
+        out.extend(fmt.prefix_ids(fmt.user_text(p, shown)) for p in prompts[start : start + 1024])
     return out
 
 

@@ -1,0 +1,95 @@
+"""Packed label scoring on a tiny random Llama: batched equals one row at a time, and precision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from binnr.models.llm.chat import ChatFormat
+from binnr.models.llm.local import LocalClient
+from binnr.models.llm.precision import inference_dtype
+from binnr.models.llm.scoring import LabelBlock, length_batches, score_labels
+from binnr.settings import Settings
+from tests.support.tiny_llm import synthetic
+
+LABELS = ["negative", "positive"]
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_dir: Path) -> tuple[Any, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tiny_model_dir)
+    return AutoModelForCausalLM.from_pretrained(tiny_model_dir).eval(), tokenizer
+
+
+@pytest.mark.parametrize("style", ["raw", "instruct"])
+def test_batched_scoring_equals_one_row_at_a_time(tiny: tuple[Any, Any], style: str) -> None:
+    model, tokenizer = tiny
+    fmt = ChatFormat(tokenizer, prompt_style=style)  # type: ignore[arg-type]
+    texts = [p for p, _ in synthetic(7, seed=11)] + ["good", "a very long bad film today here"]
+    prefixes = [fmt.prefix_ids(fmt.user_text(t, LABELS)) for t in texts]
+    # different lengths, and two labels that share their first tokens
+    answers = ["positive", "negative", "neg", "really quite awful", "really quite"]
+    completions = [fmt.completion_ids(a) for a in answers]
+    batched = score_labels(model, prefixes=prefixes, completions=completions, pad_id=0)
+    single = torch.cat(
+        [score_labels(model, prefixes=[p], completions=completions, pad_id=0) for p in prefixes]
+    )
+    assert batched.shape == (len(texts), len(answers))
+    torch.testing.assert_close(batched, single, atol=1e-4, rtol=1e-4)
+
+
+def test_label_block_layout() -> None:
+    block = LabelBlock.build([[5, 6, 7], [8], [5, 9]])
+    assert block.inputs == [5, 6, 5]  # every label's tokens but its last
+    assert block.owner == [0, 0, 2] and block.offset == [0, 1, 0]
+    assert block.targets == [5, 6, 7, 8, 5, 9]
+    assert block.columns == [0, 1, 2, 0, 0, 3] and block.labels == [0, 0, 0, 1, 2, 2]
+
+
+def test_empty_inputs_are_refused(tiny: tuple[Any, Any]) -> None:
+    model, _ = tiny
+    with pytest.raises(ValueError):
+        score_labels(model, prefixes=[[1, 2]], completions=[[]], pad_id=0)
+
+
+def test_length_batches_cover_every_row_once_sorted_within_windows() -> None:
+    lengths = [5, 1, 9, 3, 3, 7, 2, 8, 6, 4]
+    batches = list(length_batches(lengths, 3, window=2))  # windows of 6 rows
+    assert sorted(i for b in batches for i in b) == list(range(10))
+    assert [len(b) for b in batches] == [3, 3, 3, 1]
+    first_window = [i for b in batches[:2] for i in b]
+    assert [lengths[i] for i in first_window] == sorted(lengths[:6])
+
+
+def test_inference_dtype() -> None:
+    cpu, gpu = torch.device("cpu"), torch.device("cuda")
+    assert inference_dtype("fp32", cpu) == torch.float32
+    assert inference_dtype("bf16", cpu) == torch.bfloat16
+    assert inference_dtype("auto", gpu) == torch.float32
+    assert inference_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
+    assert Settings().llm_precision == "fp32"  # exact by default; bf16 is opt-in
+
+
+@pytest.mark.parametrize("precision", ["fp32", "bf16"])
+def test_provider_predicts_in_the_configured_precision(
+    tiny_model_dir: Path, tmp_path: Path, precision: str
+) -> None:
+    settings = Settings(home=tmp_path, llm_precision=precision)  # type: ignore[arg-type]
+    provider = LocalClient(settings=settings, device="cpu", predict_batch_size=4)
+    prompts = [p for p, _ in synthetic(10, seed=3)]
+    results = provider.classify(
+        model_dir_or_name=str(tiny_model_dir), prompts=prompts, labels=LABELS
+    )
+    want = torch.bfloat16 if precision == "bf16" else torch.float32
+    assert provider.load(str(tiny_model_dir)).model.dtype == want
+    assert len(results) == len(prompts) and all(r.label in LABELS for r in results)
+    for prompt, result in zip(prompts, results, strict=True):  # input order is kept
+        alone = provider.classify(
+            model_dir_or_name=str(tiny_model_dir), prompts=[prompt], labels=LABELS
+        )
+        assert alone[0].scores == pytest.approx(result.scores, abs=0.05)
