@@ -63,7 +63,9 @@ def split(texts: list[str], labels: list[str], *, seed: int = 0, test: float = 0
             held[rows[: max(1, round(test * len(rows)))]] = True
     tr, te = np.flatnonzero(~held), np.flatnonzero(held)
     return Split(
-        [texts[i] for i in tr], [labels[i] for i in tr], [texts[i] for i in te],
+        [texts[i] for i in tr],
+        [labels[i] for i in tr],
+        [texts[i] for i in te],
         [labels[i] for i in te],
     )
 
@@ -80,8 +82,10 @@ def subsample(s: Split, n: int, *, seed: int = 0) -> Split:
     # the rest in proportion: a random draw from the remaining rows
     chosen = np.sort(np.concatenate([first, rest[: n - len(first)]])).astype(int)
     return Split(
-        [s.train_texts[i] for i in chosen], [s.train_labels[i] for i in chosen],
-        s.test_texts, s.test_labels,
+        [s.train_texts[i] for i in chosen],
+        [s.train_labels[i] for i in chosen],
+        s.test_texts,
+        s.test_labels,
     )
 
 

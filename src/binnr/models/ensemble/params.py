@@ -25,7 +25,11 @@ class AutoParams(BaseModel):
     )
     seed: int = Field(0, description="Seed for the split, the folds and LightGBM.")
     eval_fraction: float = Field(
-        0.2, gt=0, lt=1, description="Stratified holdout share when no eval set is given."
+        0.0,
+        ge=0,
+        lt=1,
+        description="Stratified share kept out of cross-fitting (reported apart) when no "
+        "eval set is given. 0: every row is cross-fitted; the out-of-fold predictions decide.",
     )
     gbm_max_classes: int = Field(
         20,

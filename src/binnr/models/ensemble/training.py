@@ -24,12 +24,13 @@ from binnr.models.ensemble.bases import GbmScorer, LinearScorer, assign_folds
 from binnr.models.ensemble.chunking import Embed, chunked
 from binnr.models.ensemble.crossfit import (
     KIND,
+    Blend,
     CrossFit,
     cross_fit,
-    fit_meta,
     meta_features,
     meta_oof,
 )
+from binnr.models.ensemble.decision import decide, fit_alpha, prior_offsets
 from binnr.models.ensemble.features import fit_features, transform
 from binnr.models.ensemble.model import AutoModel
 from binnr.models.ensemble.params import AutoParams
@@ -61,42 +62,49 @@ def train_auto(
     p, prog, started = _params(params), progress or NullProgress(), time.perf_counter()
     rows = _rows(texts, labels, eval_texts, eval_labels, p)
     bases = _bases(p, rows, embed is not None)
-    n = len(rows.labels)
-    prog.phase("features", index=1, total=len(bases) + 3)
+    total = len(bases) + 3
+    prog.phase("features", index=1, total=total)
     x, emb = _inputs(rows, bases, p, embed)
     fold = assign_folds(rows.y[rows.train], p.folds, p.seed)
     fits = {}
     for i, name in enumerate(bases):
-        prog.phase(name, index=i + 2, total=len(bases) + 3)
+        prog.phase(name, index=i + 2, total=total)
         data = emb if name == "embeddings" else x
         assert data is not None
-        y_tr = rows.y[rows.train]
         fits[name] = cross_fit(
-            name, data[rows.train], y_tr, data[rows.eval], fold, p, n, prog.check_cancelled
+            name,
+            data[rows.train],
+            rows.y[rows.train],
+            data[rows.eval],
+            fold,
+            p,
+            len(rows.labels),
+            prog.check_cancelled,
         )
-    prog.phase("stack", index=len(bases) + 2, total=len(bases) + 3)
-    heldout, meta = _candidates(fits, rows, fold, n, p)
+    prog.phase("stack", index=total - 1, total=total)
+    heldout, meta = _candidates(fits, rows, fold, len(rows.labels), p)
     leaderboard = _leaderboard(heldout, fits, rows)
     chosen = p.model if p.model in heldout else max(leaderboard, key=_rank)["model"]
     order = np.concatenate([rows.train, rows.eval])
     y_all = rows.y[order]
     temperature = Temperature.fit(heldout[chosen], y_all) if p.calibrate else Temperature()
     proba = temperature.apply(heldout[chosen])
-    prog.phase("refit", index=len(bases) + 3, total=len(bases) + 3)
+    prog.phase("refit", index=total, total=total)
     used = bases if chosen == "stack" else [chosen]
     scorers, vectorizer = _refit(rows, used, fits, p, emb)
-    report = _report(rows, leaderboard, chosen, heldout[chosen], proba, y_all, fits)
+    alpha = next(e["prior_alpha"] for e in leaderboard if e["model"] == chosen)
+    offsets = prior_offsets(y_all, len(rows.labels), alpha)
+    report = _report(rows, leaderboard, chosen, heldout[chosen], proba, y_all, fits, offsets)
     report |= {"temperature": temperature.value, "train_seconds": time.perf_counter() - started}
-    temps = {b: fits[b].temperature.value for b in used} | {"final": temperature.value}
     return AutoModel(
         labels=rows.labels,
         params=p,
         chosen=chosen,
         scorers=scorers,
-        temperatures=temps,
+        temperatures={b: fits[b].temperature.value for b in used} | {"final": temperature.value},
         meta=meta if chosen == "stack" else None,
         vectorizer=vectorizer,
-        info={"report": report},
+        info={"report": report, "decision_offsets": offsets.tolist()},
         heldout={"proba": proba, "y": y_all, "rows": rows.positions[order]},
         embed=embed,
     )
@@ -150,6 +158,8 @@ def _rows(
     if eval_texts is not None:
         is_train = positions < len(texts)
         train, held = np.flatnonzero(is_train), np.flatnonzero(~is_train)
+    elif p.eval_fraction == 0:
+        train, held = np.arange(len(y)), np.zeros(0, dtype=np.int64)
     else:
         train, held = _holdout(y, classes, p.eval_fraction, p.seed, warnings)
     return _Rows(kept, y, classes, train, held, positions, warnings)
@@ -205,17 +215,15 @@ def _by_position(x_train: Any, x_eval: Any, rows: _Rows) -> Any:
 
 def _candidates(
     fits: dict[str, CrossFit], rows: _Rows, fold: np.ndarray, n: int, p: AutoParams
-) -> tuple[dict[str, np.ndarray], LinearScorer | None]:
+) -> tuple[dict[str, np.ndarray], Blend | None]:
     """Held-out probabilities (training rows, then eval rows) of each candidate."""
-    out = {
-        name: np.vstack([f.proba(f.oof), f.proba(f.eval_scores)]) for name, f in fits.items()
-    }
+    out = {name: np.vstack([f.proba(f.oof), f.proba(f.eval_scores)]) for name, f in fits.items()}
     if len(fits) < 2 or p.model not in ("auto", "stack"):
         return out, None
     y_tr = rows.y[rows.train]
     z_tr = meta_features([f.proba(f.oof) for f in fits.values()])
     z_ev = meta_features([f.proba(f.eval_scores) for f in fits.values()])
-    meta = fit_meta(z_tr, y_tr, n)
+    meta = Blend.fit(z_tr, y_tr, n)
     out["stack"] = np.vstack([meta_oof(z_tr, y_tr, fold, n), softmax(meta.scores(z_ev))])
     return out, meta
 
@@ -223,34 +231,38 @@ def _candidates(
 def _leaderboard(
     heldout: dict[str, np.ndarray], fits: dict[str, CrossFit], rows: _Rows
 ) -> list[dict[str, Any]]:
-    """Each candidate on the held-out rows (out-of-fold training rows and the eval rows)."""
+    """Each candidate on the held-out rows (out-of-fold training rows, then the eval rows)."""
     y_all = rows.y[np.concatenate([rows.train, rows.eval])]
-    n_train = len(rows.train)
+    n_train, n = len(rows.train), len(rows.labels)
     board = []
     for name, proba in heldout.items():
-        pred = proba.argmax(axis=1)
+        alpha, macro_f1 = fit_alpha(proba, y_all, n)
+        pred = decide(proba, prior_offsets(y_all, n, alpha))
         seconds = sum(f.seconds for f in fits.values()) if name == "stack" else fits[name].seconds
-        ev = metrics.evaluate(
-            actual=[rows.labels[i] for i in y_all[n_train:]],
-            predicted=[rows.labels[i] for i in pred[n_train:]],
-            labels=rows.labels,
-        )
-        overall = metrics.evaluate(
-            actual=[rows.labels[i] for i in y_all],
-            predicted=[rows.labels[i] for i in pred],
-            labels=rows.labels,
-        )
+        ev = _evaluate(rows, y_all[n_train:], pred[n_train:])
         board.append(
             {
                 "model": name,
-                "macro_f1": overall["macro_f1"] or 0.0,
-                "accuracy": overall["accuracy"],
+                "macro_f1": macro_f1,
+                "accuracy": float(np.mean(pred == y_all)),
                 "log_loss": log_loss(proba, y_all),
                 "eval_macro_f1": ev["macro_f1"],
+                "prior_alpha": alpha,
                 "train_seconds": round(seconds, 3),
             }
         )
     return board
+
+
+def _evaluate(
+    rows: _Rows, y: np.ndarray, pred: np.ndarray, proba: np.ndarray | None = None
+) -> dict[str, Any]:
+    return metrics.evaluate(
+        actual=[rows.labels[i] for i in y],
+        predicted=[rows.labels[i] for i in pred],
+        labels=rows.labels,
+        probabilities=proba,
+    )
 
 
 def _refit(
@@ -265,9 +277,14 @@ def _refit(
     for name in used:
         if name == "lightgbm":
             scorers[name] = GbmScorer.fit(
-                x, y, n_labels=n, features=p.gbm_features, rounds=fits[name].setting["rounds"],
-                seed=p.seed, threads=p.num_threads,
-            )  # fmt: skip
+                x,
+                y,
+                n_labels=n,
+                features=p.gbm_features,
+                rounds=fits[name].setting["rounds"],
+                seed=p.seed,
+                threads=p.num_threads,
+            )
             continue
         data = emb if name == "embeddings" else x
         c = fits[name].setting["c"]
@@ -283,18 +300,17 @@ def _report(
     proba: np.ndarray,
     y_all: np.ndarray,
     fits: dict[str, CrossFit],
+    offsets: np.ndarray,
 ) -> dict[str, Any]:
     n_train = len(rows.train)
-    ev = proba[n_train:]
+    # the eval split, or (without one) the out-of-fold predictions of every row
+    start = n_train if len(rows.eval) else 0
+    pred = decide(proba, offsets)
     return {
         "chosen": chosen,
         "leaderboard": leaderboard,
-        "eval": metrics.evaluate(
-            actual=[rows.labels[i] for i in y_all[n_train:]],
-            predicted=[rows.labels[i] for i in ev.argmax(axis=1)],
-            labels=rows.labels,
-            probabilities=ev,
-        ),
+        "eval": _evaluate(rows, y_all[start:], pred[start:], proba[start:]),
+        "eval_rows": "eval split" if start else "out-of-fold predictions of every row",
         "calibration": {
             "ece_before": expected_calibration_error(raw, y_all),
             "ece": expected_calibration_error(proba, y_all),
