@@ -37,6 +37,9 @@ def test_predict_features_equal_training_features() -> None:
     vectorizer, matrix = fit_features(texts)
     again = transform(vectorizer, texts)
     assert abs(again - matrix).max() < 1e-5
+    capped, small = fit_features(texts, max_ngrams=40)  # the 40 most frequent n-grams only
+    assert capped.n_ngrams == small.shape[1] == 40
+    assert abs(transform(capped, texts) - small).max() < 1e-5
 
 
 def test_ece_and_reliability_on_known_inputs() -> None:

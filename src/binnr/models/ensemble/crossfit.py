@@ -70,31 +70,41 @@ def cross_fit(
         if not test.any() or not (~test).any():
             continue
         if name == "lightgbm":
-            model: Any = GbmScorer.fit(
-                x[~test],
-                y[~test],
-                n_labels=n_labels,
-                features=p.gbm_features,
-                rounds=p.gbm_rounds,
-                seed=p.seed,
-                threads=p.num_threads,
-                valid=(x[test], y[test]),
-            )
+            model: Any = _fold_gbm(x, y, test, p, n_labels)
             rounds.append(model.rounds)
         elif not setting:
             model, setting = _pick_c(name, x, y, test, n_labels)
         else:
-            model = LinearScorer.fit(
-                x[~test], y[~test], kind=KIND[name], c=setting["c"], n_labels=n_labels
-            )
+            c = setting["c"]
+            model = LinearScorer.fit(x[~test], y[~test], kind=KIND[name], c=c, n_labels=n_labels)
         oof[test] = model.scores(x[test])
         eval_sum += model.scores(x_eval)
     if name == "lightgbm":
         setting = {"rounds": int(np.median(rounds)) if rounds else p.gbm_rounds}
-    used = len({int(f) for f in fold if ((fold == f).any() and (fold != f).any())})
-    fit = CrossFit(name, oof, eval_sum / max(used, 1), setting, time.perf_counter() - start)
+    used = max(len(rounds) if name == "lightgbm" else _fitted_folds(fold), 1)
+    fit = CrossFit(name, oof, eval_sum / used, setting, time.perf_counter() - start)
     fit.temperature = Temperature.fit(softmax(oof), y)
     return fit
+
+
+def _fitted_folds(fold: np.ndarray) -> int:
+    """Folds that held some rows out and trained on others."""
+    counts = np.bincount(fold)
+    return int(np.count_nonzero((counts > 0) & (counts < len(fold))))
+
+
+def _fold_gbm(x: Any, y: np.ndarray, test: np.ndarray, p: AutoParams, n: int) -> GbmScorer:
+    """LightGBM without the held-out fold, early-stopping on it."""
+    return GbmScorer.fit(
+        x[~test],
+        y[~test],
+        n_labels=n,
+        features=p.gbm_features,
+        rounds=p.gbm_rounds,
+        seed=p.seed,
+        threads=p.num_threads,
+        valid=(x[test], y[test]),
+    )
 
 
 def _pick_c(
