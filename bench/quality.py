@@ -19,9 +19,14 @@ the ``stack`` row is that same model (same seed, identical), not a second traini
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from collections.abc import Callable
 from typing import Any
+
+# before any OpenMP runtime loads (scikit-learn loads one): spinning OpenMP threads make
+# 2-thread LightGBM many times slower on a shared machine (see binnr.models.gbm)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np
 import scipy.sparse as sp
