@@ -54,6 +54,9 @@ def trained(gbm_server: Server) -> str:
         {
             "training_table": "tweets_source_target_train",
             "validation_table": "tweets_source_target_validation",
+            # the original text GBM: this module walks the original README on 27k tweets; the
+            # auto default is exercised end to end in test_classifier_http.py
+            "params": {"model": "lightgbm"},
         },
     )
     assert result["model_name"].startswith("gbm_tweets_source_target_train_")
@@ -68,9 +71,7 @@ def test_train_info_and_validation_accuracy(gbm_server: Server, trained: str) ->
     assert report["accuracy"] >= 0.68  # majority class is 0.40
     assert {c["label"] for c in report["per_class"]} == {"negative", "neutral", "positive"}
     assert report["confusion_matrix"]["labels"] == ["negative", "neutral", "positive"]
-    # the default is the auto ensemble: its leaderboard and calibration are in the info
-    assert info.json()["params"]["model"] == "auto" and info.json()["leaderboard"]
-    assert info.json()["calibration"]["ece"] <= 0.05
+    assert info.json()["training_log"] and info.json()["feature_importance"]
     accuracy = gbm_server.client.get("/classification/gbm/accuracy", params={"model_name": trained})
     assert accuracy.json()["accuracy"] == pytest.approx(report["accuracy"])
 
@@ -91,7 +92,7 @@ def test_predict_validation_and_predict_tables(gbm_server: Server, trained: str)
     ]
     for row in page["rows"]:
         assert row["predicted_label"] in {"negative", "neutral", "positive"}
-        assert 0.0 < row["probability"] <= 1.0
+        assert 0.33 <= row["probability"] <= 1.0
         assert f'"class": "{row["predicted_label"]}"' in row["predictions"]
     body["predict_table"] = "tweets_source_target_validation"
     scored = _run(gbm_server, "/classification/gbm/predict", body)["table"]

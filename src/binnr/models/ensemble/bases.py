@@ -8,6 +8,7 @@ scores). A label missing from a fold's training rows gets a score far below the 
 from __future__ import annotations
 
 import os
+import warnings
 from typing import Any
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as binnr.models.gbm: see there
@@ -15,6 +16,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as binnr.models.gbm: see 
 import lightgbm as lgb
 import numpy as np
 import scipy.sparse as sp
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_selection import chi2
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
@@ -54,8 +56,10 @@ class LinearScorer:
         if kind == "svm":
             model: Any = LinearSVC(C=c, dual="auto", max_iter=2000)
         else:
-            model = LogisticRegression(C=c, max_iter=500)
-        model.fit(x, y)
+            model = LogisticRegression(C=c, max_iter=1000)
+        with warnings.catch_warnings():  # an unconverged fit is still a usable one
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            model.fit(x, y)
         return cls(
             coef=model.coef_, intercept=model.intercept_, classes=model.classes_, n_labels=n_labels
         )
@@ -68,7 +72,7 @@ class LinearScorer:
             z = np.column_stack([np.zeros(len(z)), z[:, 0]])
         return fill(z, self.classes, self.n_labels)
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self) -> dict[str, Any]:
         return {"coef": self.coef, "intercept": self.intercept, "classes": self.classes}
 
     @classmethod
@@ -127,7 +131,8 @@ class GbmScorer:
             "verbose": -1,
         }
         train = lgb.Dataset(x[:, columns], label=y, params={"max_bin": 15, "verbose": -1})
-        sets, callbacks = [], []
+        sets: list[Any] = []
+        callbacks: list[Any] = []
         if valid is not None:
             sets = [lgb.Dataset(valid[0][:, columns], label=valid[1], reference=train)]
             callbacks = [lgb.early_stopping(20, verbose=False)]

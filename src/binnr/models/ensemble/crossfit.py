@@ -8,9 +8,11 @@ other folds and the refit: sparse n-grams want very different ``C`` on tweets an
 so no single value is right for text in general. LightGBM early-stops on each held-out fold;
 the refit uses the median of the best round counts.
 
-The meta-model (:func:`meta_features`, :func:`fit_meta`) is a multinomial logistic regression
-(``C=1``) on the base models' temperature-scaled log-probabilities: few inputs (bases × labels),
-so it needs few rows, and it learns per label how far to trust each base.
+The meta-model (:class:`Blend`) is a weighted sum of the base models' temperature-scaled
+log-probabilities (a product of experts), one non-negative weight per base fitted on the
+out-of-fold rows. A multinomial logistic regression on the same inputs (bases × labels
+features, labels² × bases weights) was tried first: it fitted 200-row training sets and
+77-class problems poorly and its solver converged slowly on log-probability inputs.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.optimize import minimize
 
 from binnr.models.calibration import Temperature, log_loss, softmax
 from binnr.models.ensemble.bases import GbmScorer, LinearScorer
@@ -67,25 +70,41 @@ def cross_fit(
         if not test.any() or not (~test).any():
             continue
         if name == "lightgbm":
-            model: Any = GbmScorer.fit(
-                x[~test], y[~test], n_labels=n_labels, features=p.gbm_features,
-                rounds=p.gbm_rounds, seed=p.seed, threads=p.num_threads,
-                valid=(x[test], y[test]),
-            )  # fmt: skip
+            model: Any = _fold_gbm(x, y, test, p, n_labels)
             rounds.append(model.rounds)
         elif not setting:
             model, setting = _pick_c(name, x, y, test, n_labels)
         else:
-            model = LinearScorer.fit(x[~test], y[~test], kind=KIND[name], c=setting["c"],
-                                     n_labels=n_labels)  # fmt: skip
+            c = setting["c"]
+            model = LinearScorer.fit(x[~test], y[~test], kind=KIND[name], c=c, n_labels=n_labels)
         oof[test] = model.scores(x[test])
         eval_sum += model.scores(x_eval)
     if name == "lightgbm":
         setting = {"rounds": int(np.median(rounds)) if rounds else p.gbm_rounds}
-    used = len({int(f) for f in fold if ((fold == f).any() and (fold != f).any())})
-    fit = CrossFit(name, oof, eval_sum / max(used, 1), setting, time.perf_counter() - start)
+    used = max(len(rounds) if name == "lightgbm" else _fitted_folds(fold), 1)
+    fit = CrossFit(name, oof, eval_sum / used, setting, time.perf_counter() - start)
     fit.temperature = Temperature.fit(softmax(oof), y)
     return fit
+
+
+def _fitted_folds(fold: np.ndarray) -> int:
+    """Folds that held some rows out and trained on others."""
+    counts = np.bincount(fold)
+    return int(np.count_nonzero((counts > 0) & (counts < len(fold))))
+
+
+def _fold_gbm(x: Any, y: np.ndarray, test: np.ndarray, p: AutoParams, n: int) -> GbmScorer:
+    """LightGBM without the held-out fold, early-stopping on it."""
+    return GbmScorer.fit(
+        x[~test],
+        y[~test],
+        n_labels=n,
+        features=p.gbm_features,
+        rounds=p.gbm_rounds,
+        seed=p.seed,
+        threads=p.num_threads,
+        valid=(x[test], y[test]),
+    )
 
 
 def _pick_c(
@@ -108,17 +127,46 @@ def meta_features(probas: list[np.ndarray]) -> np.ndarray:
     return np.hstack([np.maximum(np.log(np.clip(q, 1e-300, 1.0)), _FLOOR) for q in probas])
 
 
-def fit_meta(z: np.ndarray, y: np.ndarray, n_labels: int) -> LinearScorer:
-    return LinearScorer.fit(z, y, kind="logreg", c=1.0, n_labels=n_labels)
+class Blend:
+    """``softmax(Σ_b w_b · log p_b)`` with one weight ``w_b ≥ 0`` per base model.
+
+    As many parameters as base models: it cannot over-fit a few hundred rows or many classes,
+    and the weights' scale doubles as a temperature.
+    """
+
+    def __init__(self, weights: Any) -> None:
+        self.weights = np.asarray(weights, dtype=np.float64).reshape(-1)
+
+    @classmethod
+    def fit(cls, z: np.ndarray, y: np.ndarray, n_labels: int) -> Blend:
+        """The weights with the lowest log-loss of ``z`` (:func:`meta_features`) on ``y``."""
+        n_bases = z.shape[1] // n_labels
+        start = np.full(n_bases, 1.0 / n_bases)
+        best = minimize(
+            lambda w: log_loss(softmax(cls(w).scores(z)), y),
+            start,
+            method="L-BFGS-B",
+            bounds=[(0.0, 10.0)] * n_bases,
+        )
+        return cls(best.x)
+
+    def scores(self, z: np.ndarray) -> np.ndarray:
+        parts = z.reshape(z.shape[0], len(self.weights), z.shape[1] // len(self.weights))
+        return np.asarray(np.einsum("nbk,b->nk", parts, self.weights))
+
+    def arrays(self) -> dict[str, Any]:
+        return {"weights": self.weights}
+
+    @classmethod
+    def from_arrays(cls, a: Any) -> Blend:
+        return cls(a["weights"])
 
 
 def meta_oof(z: np.ndarray, y: np.ndarray, fold: np.ndarray, n_labels: int) -> np.ndarray:
     """The stack's own out-of-fold probabilities (meta-model refitted per fold)."""
-    out = np.zeros((len(y), n_labels))
+    out = np.full((len(y), n_labels), 1.0 / n_labels)
     for f in np.unique(fold):
         test = fold == f
         if (~test).any():
-            out[test] = softmax(fit_meta(z[~test], y[~test], n_labels).scores(z[test]))
-        else:
-            out[test] = 1.0 / n_labels
+            out[test] = softmax(Blend.fit(z[~test], y[~test], n_labels).scores(z[test]))
     return out

@@ -23,7 +23,8 @@ from binnr.errors import ModelError
 from binnr.models.calibration import Temperature, softmax
 from binnr.models.ensemble.bases import GbmScorer, LinearScorer
 from binnr.models.ensemble.chunking import Embed, chunked
-from binnr.models.ensemble.crossfit import meta_features
+from binnr.models.ensemble.crossfit import Blend, meta_features
+from binnr.models.ensemble.decision import decide
 from binnr.models.ensemble.features import transform
 from binnr.models.ensemble.params import AutoParams
 from binnr.models.label_issues import LabelIssue, find_label_issues
@@ -47,7 +48,7 @@ class AutoModel:
         chosen: str,
         scorers: dict[str, Any],
         temperatures: dict[str, float],
-        meta: LinearScorer | None,
+        meta: Blend | None,
         vectorizer: SelectedTfidf | None,
         info: dict[str, Any],
         heldout: dict[str, np.ndarray],
@@ -86,22 +87,19 @@ class AutoModel:
         return found
 
     def predict(self, texts: Sequence[str | None], embed: Embed | None = None) -> list[str]:
-        proba = self.predict_proba(texts, embed=embed)
-        return [self.labels[i] for i in proba.argmax(axis=1)]
+        """The label of each text: calibrated probabilities, then the macro-F1 decision rule
+        (:mod:`binnr.models.ensemble.decision`) chosen on held-out rows."""
+        return self.decide(self.predict_proba(texts, embed=embed))
+
+    def decide(self, proba: np.ndarray) -> list[str]:
+        """Labels for rows of :meth:`predict_proba` output (the rule :meth:`predict` uses)."""
+        offsets = np.asarray(self.info.get("decision_offsets", np.zeros(len(self.labels))))
+        return [self.labels[i] for i in decide(proba, offsets)]
 
     def predict_proba(self, texts: Sequence[str | None], embed: Embed | None = None) -> np.ndarray:
         """Calibrated probabilities (rows × labels). Stateless: call it per batch."""
         clean = ["" if t is None or t != t else str(t) for t in texts]
-        emb = None
-        if "embeddings" in self.scorers:
-            fn = embed or self.embed
-            if fn is None:
-                raise ModelError(
-                    "This model reads sentence embeddings but no embed function was given.",
-                    hint="Pass embed=<callable> to predict_proba or to AutoModel.load.",
-                )
-            emb = chunked(fn, window=self.params.window_words, max_chunks=self.params.max_chunks)
-            emb = emb(clean) if clean else np.zeros((0, 1), dtype=np.float32)
+        emb = self._embeddings(clean, embed) if "embeddings" in self.scorers else None
         spans = [(a, min(a + _CHUNK, len(clean))) for a in range(0, len(clean), _CHUNK)]
         if not spans:
             return np.zeros((0, len(self.labels)))
@@ -112,11 +110,24 @@ class AutoModel:
                 parts = list(pool.map(lambda s: self._proba(clean[s[0] : s[1]], emb, s[0]), spans))
         return np.vstack(parts)
 
+    def _embeddings(self, texts: list[str], embed: Embed | None) -> np.ndarray:
+        fn = embed or self.embed
+        if fn is None:
+            raise ModelError(
+                "This model reads sentence embeddings but no embed function was given.",
+                hint="Pass embed=<callable> to predict_proba or to AutoModel.load.",
+            )
+        if not texts:
+            return np.zeros((0, 1), dtype=np.float32)
+        return chunked(fn, window=self.params.window_words, max_chunks=self.params.max_chunks)(
+            texts
+        )
+
     def _proba(self, texts: list[str], emb: np.ndarray | None, start: int) -> np.ndarray:
         x = transform(self.vectorizer, texts) if self.vectorizer is not None else None
         probas = []
         for name, scorer in self.scorers.items():
-            data = emb[start : start + len(texts)] if name == "embeddings" else x
+            data = x if name != "embeddings" or emb is None else emb[start : start + len(texts)]
             z = scorer.scores(data)
             probas.append(Temperature(self.temperatures[name]).apply(softmax(z)))
         if self.meta is not None:
@@ -135,10 +146,10 @@ class AutoModel:
                 scorer.booster.save_model(str(folder / "lightgbm.txt"))
                 np.savez(folder / "lightgbm.npz", columns=scorer.columns)
             else:
-                np.savez(folder / f"{name}.npz", **scorer.arrays())
+                _save_npz(folder / f"{name}.npz", scorer.arrays())
         if self.meta is not None:
-            np.savez(folder / "meta.npz", **self.meta.arrays())
-        np.savez(folder / "heldout.npz", **self.heldout)
+            _save_npz(folder / "meta.npz", self.meta.arrays())
+        _save_npz(folder / "heldout.npz", self.heldout)
         head = {"format": FORMAT, "labels": self.labels, "params": self.params.model_dump()}
         body = {"chosen": self.chosen, "bases": self.bases, "temperatures": self.temperatures}
         (folder / "auto.json").write_text(json.dumps({**head, **body, **self.info}))
@@ -176,7 +187,7 @@ class AutoModel:
         stack = None
         if meta_file.exists():
             with np.load(meta_file) as z:
-                stack = LinearScorer.from_arrays(z, n)
+                stack = Blend.from_arrays(z)
         with np.load(folder / "heldout.npz") as z:
             heldout = {k: z[k] for k in z.files}
         skip = {"format", "labels", "params", "chosen", "bases", "temperatures"}
@@ -192,3 +203,7 @@ class AutoModel:
             heldout=heldout,
             embed=embed,
         )
+
+
+def _save_npz(path: Path, arrays: dict[str, Any]) -> None:
+    np.savez(path, allow_pickle=False, **arrays)

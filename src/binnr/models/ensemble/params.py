@@ -23,9 +23,15 @@ class AutoParams(BaseModel):
     folds: int = Field(
         5, ge=2, le=10, description="Folds for the out-of-fold predictions that train the stack."
     )
-    seed: int = Field(0, description="Seed for the split, the folds and LightGBM.")
+    seed: int = Field(
+        0, ge=0, le=2**31 - 1, description="Seed for the split, the folds and LightGBM."
+    )
     eval_fraction: float = Field(
-        0.2, gt=0, lt=1, description="Stratified holdout share when no eval set is given."
+        0.0,
+        ge=0,
+        lt=1,
+        description="Stratified share kept out of cross-fitting (reported apart) when no "
+        "eval set is given. 0: every row is cross-fitted; the out-of-fold predictions decide.",
     )
     gbm_max_classes: int = Field(
         20,

@@ -1,0 +1,233 @@
+"""Issue 14's benchmark: binnr's ``auto`` classifier against strong simple baselines (a script).
+
+Per dataset (``bench/quality_data.py``: fixed stratified 80/20 split, seed 0) and training size
+(``--sizes``: 200, 1000 and ``full`` rows drawn from the training part; same test rows): binnr
+``auto`` and each forced model (``linear``, ``lightgbm``, ``embeddings``, ``stack``), baselines
+TF-IDF (word 1–2 + char_wb 2–5, sublinear) + LogisticRegression, the same + LinearSVC, a
+logistic probe on the same (chunk-pooled) embeddings, and the majority class. Prints macro-F1
+and accuracy, ``auto ÷ best baseline`` (target ≥ 1.02), ``auto`` train seconds with embeddings
+cached ÷ LogReg's (target ≤ 5; first-time embedding shown apart), predict rows/s of the
+text-only models (best of 3 interleaved rounds, wall and per CPU second; target ≥ 100k), the
+test ECE of ``auto`` (target ≤ 0.05) with one reliability table, and label-issue precision
+(5% of training labels flipped on tweets and airline; share of flipped rows among the top 5%
+flagged; target ≥ 0.5), plus a few of what is flagged on bbc. Where ``auto`` chose the stack,
+the ``stack`` row is that same model (same seed, identical), not a second training.
+
+    PYTHONPATH=src python bench/quality.py [--datasets tweets bbc] [--sizes 200 full] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+
+# before any OpenMP runtime loads (scikit-learn loads one): spinning OpenMP threads make
+# 2-thread LightGBM many times slower on a shared machine (see binnr.models.gbm)
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import accuracy_score, f1_score
+from sklearn.svm import LinearSVC
+
+from binnr.models.calibration import expected_calibration_error, reliability_table
+from binnr.models.ensemble import AutoParams, train_auto
+from binnr.models.ensemble.chunking import chunked
+from quality_data import DATASETS, CachedEmbedder, Split, load, split, subsample
+
+FORCED = ("linear", "lightgbm", "embeddings", "stack")
+BASELINES = ("tfidf_logreg", "tfidf_svc", "emb_logreg", "majority")
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float, float]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return out, time.perf_counter() - wall, time.process_time() - cpu
+
+
+def baseline(kind: str, s: Split, embed: Callable[..., np.ndarray]) -> tuple[list[str], float]:
+    def fit_predict() -> list[str]:
+        if kind == "majority":
+            values, counts = np.unique(s.train_labels, return_counts=True)
+            return [str(values[counts.argmax()])] * len(s.test_labels)
+        if kind == "emb_logreg":
+            x, xt = embed(s.train_texts), embed(s.test_texts)
+            return list(LogisticRegression(max_iter=1000).fit(x, s.train_labels).predict(xt))
+        vecs = [
+            TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2),
+            TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2),
+        ]
+        x = sp.hstack([v.fit_transform(s.train_texts) for v in vecs]).tocsr()
+        xt = sp.hstack([v.transform(s.test_texts) for v in vecs]).tocsr()
+        clf = LogisticRegression(max_iter=1000) if kind == "tfidf_logreg" else LinearSVC()
+        return list(clf.fit(x, s.train_labels).predict(xt))
+
+    predicted, wall, _ = timed(fit_predict)
+    return predicted, wall
+
+
+def score(s: Split, predicted: list[str]) -> tuple[float, float]:
+    f1 = f1_score(s.test_labels, predicted, average="macro", zero_division=0)
+    return float(f1), float(accuracy_score(s.test_labels, predicted))
+
+
+def speed(models: dict[str, Any], texts: list[str], rows: int) -> dict[str, tuple[float, float]]:
+    """Best rows/s (wall, per CPU second) of each model over 3 interleaved rounds."""
+    big = (texts * (rows // max(len(texts), 1) + 1))[:rows]
+    best: dict[str, tuple[float, float]] = {}
+    for _ in range(3):
+        for name, model in models.items():
+            _, wall, cpu = timed(lambda m=model: m.predict_proba(big))
+            w, c = best.get(name, (0.0, 0.0))
+            best[name] = (max(w, rows / wall), max(c, rows / max(cpu, 1e-9)))
+    return best
+
+
+def run_size(name: str, s: Split, size: str, embed: CachedEmbedder, a: argparse.Namespace) -> dict:
+    pooled = chunked(embed)
+    out: dict[str, Any] = {"dataset": name, "size": size, "rows": len(s.train_labels)}
+    results: dict[str, tuple[float, float]] = {}
+    times: dict[str, float] = {}
+    for kind in BASELINES:
+        predicted, times[kind] = baseline(kind, s, pooled)
+        results[kind] = score(s, predicted)
+    models: dict[str, Any] = {}
+    for model in ("auto", *FORCED):
+        if model == "stack" and models["auto"].chosen == "stack":
+            models["stack"], times["stack"] = models["auto"], times["auto"]
+        else:
+            params = AutoParams(model=model)  # type: ignore[arg-type]
+            models[model], times[model], _ = timed(
+                lambda p=params: train_auto(s.train_texts, s.train_labels, params=p, embed=embed)
+            )
+        proba = models[model].predict_proba(s.test_texts)
+        results[model] = score(s, models[model].decide(proba))
+        if model == "auto":
+            y = np.array([models[model].labels.index(t) for t in s.test_labels])
+            out["ece"] = expected_calibration_error(proba, y)
+            out["reliability"] = reliability_table(proba, y)
+    out |= {"results": results, "times": times, "chosen": models["auto"].chosen}
+    if size == "full":
+        text_only = {m: models[m] for m in ("linear", "lightgbm")}
+        out["speed"] = speed(text_only, s.test_texts, a.predict_rows)
+        out["auto_model"] = models["auto"]
+    print_size(out)
+    return out
+
+
+def print_size(o: dict[str, Any]) -> None:
+    r, t = o["results"], o["times"]
+    best = max(BASELINES, key=lambda k: r[k][0])
+    ratio, slow = r["auto"][0] / max(r[best][0], 1e-9), t["auto"] / t["tfidf_logreg"]
+    print(
+        f"\n== {o['dataset']} · {o['size']} ({o['rows']} training rows) · auto chose {o['chosen']}"
+    )
+    for m in ("auto", *FORCED, *BASELINES):
+        print(f"  {m:13s} macro-F1 {r[m][0]:.4f}  acc {r[m][1]:.4f}  train {t[m]:7.1f}s")
+    print(
+        f"  auto ÷ best baseline ({best}) = {ratio:.3f}  target ≥ 1.02  "
+        f"{'ok' if ratio >= 1.02 else 'MISSED'}"
+    )
+    print(
+        f"  auto train ÷ LogReg train = {slow:.2f}  target ≤ 5  {'ok' if slow <= 5 else 'MISSED'}"
+    )
+    print(
+        f"  auto test ECE = {o['ece']:.4f}  target ≤ 0.05  {'ok' if o['ece'] <= 0.05 else 'MISSED'}"
+    )
+    for m, (w, c) in o.get("speed", {}).items():
+        mark = "ok" if w >= 100_000 else "MISSED"
+        print(f"  predict {m:9s} {w:9.0f} rows/s  {c:9.0f} rows/cpu-s  target ≥ 100k  {mark}")
+
+
+def flip_precision(name: str, s: Split, embed: CachedEmbedder, seed: int = 1) -> float:
+    """Flip 5% of the training labels; the share of flipped rows in the top 5% flagged."""
+    rng = np.random.default_rng(seed)
+    labels = list(s.train_labels)
+    classes = sorted(set(labels))
+    flipped = rng.choice(len(labels), size=round(0.05 * len(labels)), replace=False)
+    for i in flipped:
+        labels[i] = str(rng.choice([c for c in classes if c != labels[i]]))
+    model = train_auto(s.train_texts, labels, embed=embed)
+    issues = model.label_issues(limit=len(flipped))
+    hits = len(set(flipped.tolist()) & {i.index for i in issues})
+    precision = hits / max(len(issues), 1)
+    print(
+        f"  label issues on {name}: {len(issues)} flagged of {len(flipped)} flipped, precision "
+        f"{precision:.3f}  target ≥ 0.5  {'ok' if precision >= 0.5 else 'MISSED'}"
+    )
+    return precision
+
+
+def first_time_embedding(embed: CachedEmbedder, texts: list[str]) -> None:
+    """Uncached encoder speed on a sample, and what embedding ``texts`` once would take."""
+    sample = texts[:1000]
+    _, wall, _ = timed(lambda: embed.model.embed(sample))
+    print(
+        f"  first-time embedding: {len(sample) / wall:.0f} texts/s uncached → about "
+        f"{len(texts) * wall / len(sample):.0f}s for {len(texts)} texts (not in train times)"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
+    parser.add_argument("--sizes", nargs="+", default=["200", "1000", "full"])
+    parser.add_argument("--quick", action="store_true", help="200 rows on tweets and bbc only")
+    parser.add_argument("--predict-rows", type=int, default=100_000)
+    a = parser.parse_args()
+    if a.quick:
+        a.datasets, a.sizes, a.predict_rows = ["tweets", "bbc"], ["200"], 10_000
+    embed = CachedEmbedder()
+    runs = []
+    for name in a.datasets:
+        s = split(*load(name))
+        for size in a.sizes:
+            sub = s if size == "full" else subsample(s, int(size))
+            runs.append(run_size(name, sub, size, embed, a))
+        if "full" in a.sizes:
+            first_time_embedding(embed, s.train_texts)
+            if name in ("tweets", "airline"):
+                flip_precision(name, s, embed)
+            if name == "bbc":
+                print_bbc_flags(runs[-1]["auto_model"], s)
+    summary(runs)
+
+
+def print_bbc_flags(model: Any, s: Split) -> None:
+    print("  bbc: a few rows the auto model flags as probably mislabelled:")
+    for issue in model.label_issues(limit=6):
+        text = " ".join(s.train_texts[issue.index].split())[:90]
+        print(
+            f"    #{issue.rank} given {issue.given!r} → {issue.suggested!r} "
+            f"(quality {issue.quality:.3f}): {text}"
+        )
+
+
+def summary(runs: list[dict[str, Any]]) -> None:
+    print("\n== summary: auto macro-F1 ÷ best baseline (target ≥ 1.02), test ECE (≤ 0.05)")
+    for o in runs:
+        r = o["results"]
+        best = max(r[k][0] for k in BASELINES)
+        print(
+            f"  {o['dataset']:15s} {o['size']:>5s}  auto {r['auto'][0]:.4f}  best baseline "
+            f"{best:.4f}  ratio {r['auto'][0] / max(best, 1e-9):.3f}  ECE {o['ece']:.4f}  "
+            f"train÷LogReg {o['times']['auto'] / o['times']['tfidf_logreg']:.2f}"
+        )
+    full = [o for o in runs if o["size"] == "full"]
+    if full:
+        print(f"\n== reliability of auto on the {full[0]['dataset']} test split (full training)")
+        print("  bin          rows  confidence  accuracy")
+        for b in full[0]["reliability"]:
+            print(
+                f"  {b['low']:.1f}–{b['high']:.1f}  {b['count']:7d}  {b['confidence']:10.3f}  "
+                f"{b['accuracy']:8.3f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
