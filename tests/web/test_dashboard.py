@@ -112,9 +112,12 @@ def test_upload_with_progress_and_rejects(ui: Page, dash_server: Server, screens
         files=[{"name": "topics.csv", "mimeType": "text/csv", "buffer": topics_csv()}]
     )
     expect(ui.get_by_label("Table name")).to_have_value("topics")  # proposed from the file
+    streams: list[str] = []
+    ui.on("request", lambda r: streams.append(r.url) if r.url.endswith("/events") else None)
     ui.get_by_role("button", name="Upload").click()
     expect(ui.get_by_label("upload bytes")).to_have_attribute("value", "100")
     wait_job(ui, ".upload-status")
+    assert streams, "the job's progress should be pushed (GET /jobs/{id}/events), not polled"
     status = ui.locator(".upload-status")
     expect(status).to_contain_text("300 rows loaded into topics, 1 rejected")
     expect(status.locator("table")).to_contain_text("TOO MANY COLUMNS")  # reason, with line

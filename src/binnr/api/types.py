@@ -7,6 +7,7 @@ gets a 422 for a name the schema said was fine.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Path, Query
@@ -55,4 +56,8 @@ JobIdQuery = Annotated[
 SnowflakeNameQuery = Annotated[
     str | None, Query(max_length=MAX_DERIVED_NAME, description="Snowflake warehouse or role")
 ]
-KindQuery = Annotated[str | None, Query(max_length=64, description="A job or model kind")]
+
+
+def one_of(kinds: list[str]) -> str:
+    """A pattern matching exactly one of ``kinds`` (so the schema names the accepted values)."""
+    return "^(" + "|".join(re.escape(k) for k in kinds) + ")$"

@@ -79,7 +79,11 @@ def test_inference_dtype() -> None:
 def test_provider_predicts_in_the_configured_precision(
     tiny_model_dir: Path, tmp_path: Path, precision: str
 ) -> None:
-    settings = Settings(home=tmp_path, llm_precision=precision)  # type: ignore[arg-type]
+    settings = Settings(  # the tiny model lies in an allowed root
+        home=tmp_path,
+        llm_precision=precision,
+        model_roots=[tiny_model_dir.parent],  # type: ignore[arg-type]
+    )
     provider = LocalClient(settings=settings, device="cpu", predict_batch_size=4)
     prompts = [p for p, _ in synthetic(10, seed=3)]
     results = provider.classify(

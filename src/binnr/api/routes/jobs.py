@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import StreamingResponse
@@ -12,9 +13,14 @@ from starlette.concurrency import run_in_threadpool
 from binnr.api.deps import EngineDep
 from binnr.api.errors import errors
 from binnr.api.schemas import JobStatus
-from binnr.api.types import JobIdPath, KindQuery
+from binnr.api.types import JobIdPath, one_of
 from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import JobRecord, JobState
+from binnr.services.job_table import JOB_KINDS
+
+JobKindQuery = Annotated[
+    str | None, Query(pattern=one_of(JOB_KINDS.names()), description="A job kind")
+]
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -59,7 +65,7 @@ def active_jobs(engine: EngineDep) -> list[JobStatus]:
 def list_jobs(
     engine: EngineDep,
     state: JobState | None = None,
-    kind: KindQuery = None,
+    kind: JobKindQuery = None,
     limit: int = Query(default=50, ge=1, le=1000),
 ) -> list[JobStatus]:
     """Recent jobs, newest first."""

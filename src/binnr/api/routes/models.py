@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from binnr.api.deps import LocationDep, RegistryDep, WarehouseDep
 from binnr.api.errors import errors
 from binnr.api.schemas import ModelDetail, ModelSummary
-from binnr.api.types import KindQuery, ModelNamePath, OptionalTableQuery
+from binnr.api.types import ModelNamePath, OptionalTableQuery, one_of
 from binnr.models.registry import ModelRecord
 from binnr.services.evaluation import model_evaluation
+
+#: What the registry holds: classifiers ("gbm", the original route name) and LLMs.
+ModelKindQuery = Annotated[
+    str | None, Query(pattern=one_of(["gbm", "llm"]), description="A model kind: gbm or llm")
+]
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -30,7 +35,7 @@ def _summary(record: ModelRecord) -> ModelSummary:
 @router.get(
     "", response_model=list[ModelSummary], operation_id="list_models", responses=errors(422)
 )
-def list_models(registry: RegistryDep, kind: KindQuery = None) -> list[ModelSummary]:
+def list_models(registry: RegistryDep, kind: ModelKindQuery = None) -> list[ModelSummary]:
     """Every model, newest first, with its headline metrics."""
     return [_summary(r) for r in registry.list(kind=kind)]
 

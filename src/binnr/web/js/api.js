@@ -55,6 +55,15 @@ async function promptOnce(hadKey) {
   return pendingPrompt;
 }
 
+/** A server-sent-events response (the key sent as for every request); throws on any non-200,
+ * so the caller can fall back to polling, which handles the 401 prompt. */
+export async function openStream(path) {
+  const headers = { ...authHeaders(), Accept: "text/event-stream" };
+  const response = await fetch(path, { headers });
+  if (!response.ok || !response.body) throw new ApiError(response.status, null);
+  return response;
+}
+
 /** fetch + JSON + errors; on a 401 asks for the key once and retries. */
 export async function request(method, path, { json, query, retry = true } = {}) {
   const url = query ? `${path}?${new URLSearchParams(clean(query))}` : path;

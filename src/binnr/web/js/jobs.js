@@ -1,8 +1,9 @@
-// Job updates. The server has no push channel yet (no GET /jobs/{id}/events), so updates come
-// from polling once a second. Everything above `pollFeed` only sees `subscribe(id, onUpdate)`,
-// so an EventSource-based feed can replace it without touching the pages.
+// Job updates are pushed: GET /jobs/{id}/events streams a `status` event on every change and
+// `end` at the end. EventSource cannot send the API key, so the stream is read with fetch. If
+// the stream cannot be opened (an old server, a proxy that buffers), polling takes over.
+// The pages only see `subscribe(id, onUpdate, onError)`.
 
-import { get, post } from "./api.js";
+import { get, openStream, post } from "./api.js";
 import { h, progressBar, fmtSeconds, errorNotice } from "./dom.js";
 
 export const FINAL = new Set(["succeeded", "failed", "cancelled", "interrupted"]);
@@ -29,8 +30,46 @@ function pollFeed(id, onUpdate, onError) {
   };
 }
 
-// The one place to swap polling for SSE once the server offers it.
-export const subscribe = pollFeed;
+/** Parses server-sent events from a fetch body; calls onEvent(name, data) for each. */
+async function readEvents(response, onEvent, isStopped) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  while (!isStopped()) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += decoder.decode(value, { stream: true });
+    let cut;
+    while ((cut = buffer.indexOf("\n\n")) >= 0) {
+      const block = buffer.slice(0, cut);
+      buffer = buffer.slice(cut + 2);
+      const name = (block.match(/^event: (.*)$/m) || [])[1];
+      const data = (block.match(/^data: (.*)$/m) || [])[1];
+      if (name && data !== undefined) onEvent(name, JSON.parse(data));
+    }
+  }
+  reader.cancel();
+}
+
+/** The pushed feed: status events until the job ends; falls back to polling on any failure. */
+function streamFeed(id, onUpdate, onError) {
+  let stopped = false;
+  let stopPolling = null;
+  const path = `/jobs/${encodeURIComponent(id)}/events`;
+  openStream(path)
+    .then((response) =>
+      readEvents(response, (name, job) => name === "status" && onUpdate(job), () => stopped),
+    )
+    .catch(() => {
+      if (!stopped) stopPolling = pollFeed(id, onUpdate, onError);
+    });
+  return () => {
+    stopped = true;
+    if (stopPolling) stopPolling();
+  };
+}
+
+export const subscribe = streamFeed;
 
 /** Resolves with the finished job (any final state); onUpdate sees every state on the way. */
 export function waitJob(id, onUpdate = () => {}) {
