@@ -29,6 +29,18 @@ MAX_BIN = 15
 _TOP_FEATURES = 20
 
 
+def encode_classes(names: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Sorted class names and each row's class index; fewer than two classes is an error."""
+    classes = sorted(set(names))
+    if len(classes) < 2:
+        raise ModelError(
+            f"Training needs at least 2 classes; the labels hold {len(classes)}.",
+            hint="Check the label column: a classifier needs examples of several labels.",
+        )
+    index = {c: i for i, c in enumerate(classes)}
+    return classes, np.array([index[v] for v in names], dtype=np.int64)
+
+
 def _clean(texts: Sequence[str | None]) -> list[str]:
     """None and NaN become ''; everything else its ``str``."""
     return ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in texts]
@@ -107,14 +119,7 @@ def _prepare(
         pieces = [e for e in (embeddings, eval_embeddings) if e is not None]
         emb = _embeddings(all_texts, np.vstack(pieces) if pieces else None, embed)[keep]
     names = [str(v) for v, k in zip(raw, keep, strict=True) if k]
-    classes = sorted(set(names))
-    if len(classes) < 2:
-        raise ModelError(
-            f"Training needs at least 2 classes; the labels hold {len(classes)}.",
-            hint="Check the label column: a classifier needs examples of several labels.",
-        )
-    index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[v] for v in names], dtype=np.int64)
+    classes, y = encode_classes(names)
     kept = [t for t, k in zip(all_texts, keep, strict=True) if k]
     if given:
         is_train = (np.arange(len(raw)) < len(texts))[keep]

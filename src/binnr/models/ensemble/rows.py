@@ -11,11 +11,11 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import ValidationError
 
-from binnr.errors import InvalidInput, ModelError
+from binnr.errors import InvalidInput
 from binnr.models.ensemble.chunking import Embed, chunked
 from binnr.models.ensemble.features import fit_features, transform
 from binnr.models.ensemble.params import AutoParams
-from binnr.models.gbm_training import _clean, _holdout
+from binnr.models.gbm_training import _clean, _holdout, encode_classes
 from binnr.models.text_features import SelectedTfidf
 
 
@@ -62,14 +62,7 @@ def labelled_rows(
     keep = np.array([v is not None and v == v and str(v) != "" for v in raw], dtype=bool)
     warnings = [] if keep.all() else [f"{int((~keep).sum())} rows without a label were skipped."]
     names = [str(v) for v, k in zip(raw, keep, strict=True) if k]
-    classes = sorted(set(names))
-    if len(classes) < 2:
-        raise ModelError(
-            f"Training needs at least 2 classes; the labels hold {len(classes)}.",
-            hint="Check the label column: a classifier needs examples of several labels.",
-        )
-    index = {c: i for i, c in enumerate(classes)}
-    y = np.array([index[v] for v in names], dtype=np.int64)
+    classes, y = encode_classes(names)
     cleaned = _clean([*texts, *extra_t])
     kept = [t for t, k in zip(cleaned, keep, strict=True) if k]
     positions = np.flatnonzero(keep)
