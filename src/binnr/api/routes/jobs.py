@@ -19,7 +19,8 @@ from binnr.jobs.records import JobRecord, JobState
 from binnr.services.job_table import JOB_KINDS
 
 JobKindQuery = Annotated[
-    str | None, Query(pattern=one_of(JOB_KINDS.names()), description="A job kind")
+    str | None,
+    Query(pattern=one_of(JOB_KINDS.names()), max_length=64, description="A job kind"),
 ]
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])

@@ -15,7 +15,8 @@ from binnr.services.evaluation import model_evaluation
 
 #: What the registry holds: classifiers ("gbm", the original route name) and LLMs.
 ModelKindQuery = Annotated[
-    str | None, Query(pattern=one_of(["gbm", "llm"]), description="A model kind: gbm or llm")
+    str | None,
+    Query(pattern=one_of(["gbm", "llm"]), max_length=8, description="A model kind: gbm or llm"),
 ]
 
 router = APIRouter(prefix="/models", tags=["models"])
