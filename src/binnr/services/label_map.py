@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from binnr.errors import InvalidInput
@@ -48,9 +49,14 @@ class LabelMap:
         """Label texts in number order."""
         return [self.numbers[n] for n in sorted(self.numbers)]
 
+    @cached_property
+    def _by_label(self) -> dict[str, int]:
+        # number() runs once per predicted row: invert the map once, not per call.
+        return self.to_metadata()
+
     def number(self, label: str | None) -> int | None:
         """The number of ``label`` (None for None or an unknown label)."""
-        return self.to_metadata().get(label) if label is not None else None
+        return self._by_label.get(label) if label is not None else None
 
     def label(self, number: Any) -> str:
         """The text of ``number``; an unknown number renders as itself."""

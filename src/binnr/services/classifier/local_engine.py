@@ -60,7 +60,8 @@ class LocalEngine:
         ctx.progress.phase("load model", index=1, total=2)
         model = kind_of(record).load(ctx, record, source)
         label_map = LabelMap.from_metadata(record.metadata)
-        numbers = [int(label_map.to_metadata()[label]) for label in model.labels]
+        by_label = label_map.to_metadata()
+        numbers = [by_label[label] for label in model.labels]
 
         def score(batch: pa.RecordBatch) -> dict[str, pa.Array]:
             texts = [t or "" for t in batch.column("source").to_pylist()]
