@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 
 from binnr.models.calibration import Temperature, expected_calibration_error, reliability_table
 from binnr.models.ensemble import train_auto
+from binnr.models.ensemble.bases import select_columns
 from binnr.models.ensemble.chunking import chunked, split_text
+from binnr.models.ensemble.decision import difference_se, macro_f1
 from binnr.models.ensemble.features import fit_features, transform
 from binnr.models.label_issues import find_label_issues
 
@@ -89,3 +92,28 @@ def test_find_label_issues_direct() -> None:
     proba = np.array([[0.9, 0.1]] * 3 + [[0.1, 0.9]] * 3 + [[0.05, 0.95]])
     issues = find_label_issues(y, proba, ["a", "b"])
     assert [(i.index, i.given, i.suggested) for i in issues] == [(6, "a", "b")]
+
+
+def test_select_columns_equals_scipy_slicing() -> None:
+    rng = np.random.default_rng(0)
+    for density in (0.0, 0.05, 0.4):
+        x = sp.random(30, 40, density=density, format="csr", random_state=1, dtype=np.float32)
+        x = sp.vstack([sp.csr_matrix((1, 40)), x, sp.csr_matrix((2, 40))]).tocsr()  # empty rows
+        columns = np.sort(rng.choice(40, 15, replace=False))
+        picked = select_columns(x, columns)
+        assert picked.shape == (33, 15)
+        np.testing.assert_array_equal(picked.toarray(), x[:, columns].toarray())
+
+
+def test_macro_f1_equals_scikit_learn_and_bootstrap_se_is_sane() -> None:
+    from sklearn.metrics import f1_score
+
+    rng = np.random.default_rng(0)
+    for n in (2, 5, 11):  # the last label never in y: scikit-learn still counts predicted ones
+        y, pred = rng.integers(0, n - 1, 300), rng.integers(0, n, 300)
+        expected = f1_score(y, pred, average="macro", zero_division=0)
+        assert abs(macro_f1(y, pred, n) - expected) < 1e-12
+    y = rng.integers(0, 3, 400)
+    assert difference_se(y, y, y, 3) == 0.0  # identical predictions: no uncertainty
+    noisy = np.where(rng.random(400) < 0.3, rng.integers(0, 3, 400), y)
+    assert 0.0 < difference_se(y, y, noisy, 3) < 0.1

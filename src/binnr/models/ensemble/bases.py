@@ -130,11 +130,13 @@ class GbmScorer:
             "force_col_wise": True,
             "verbose": -1,
         }
-        train = lgb.Dataset(x[:, columns], label=y, params={"max_bin": 15, "verbose": -1})
+        train = lgb.Dataset(
+            select_columns(x, columns), label=y, params={"max_bin": 15, "verbose": -1}
+        )
         sets: list[Any] = []
         callbacks: list[Any] = []
         if valid is not None:
-            sets = [lgb.Dataset(valid[0][:, columns], label=valid[1], reference=train)]
+            sets = [lgb.Dataset(select_columns(valid[0], columns), label=valid[1], reference=train)]
             callbacks = [lgb.early_stopping(20, verbose=False)]
         booster = lgb.train(
             params, train, num_boost_round=rounds, valid_sets=sets, callbacks=callbacks
@@ -147,9 +149,26 @@ class GbmScorer:
 
     def scores(self, x: sp.csr_matrix, threads: int = 1) -> np.ndarray:
         raw = self.booster.predict(
-            x[:, self.columns], raw_score=True, num_iteration=self.rounds, num_threads=threads
+            select_columns(x, self.columns),
+            raw_score=True,
+            num_iteration=self.rounds,
+            num_threads=threads,
         )
         z = np.asarray(raw, dtype=np.float64)
         if self.n_labels == 2:
             return np.column_stack([np.zeros(len(z)), z.reshape(-1)])
         return z.reshape(-1, self.n_labels)
+
+
+def select_columns(x: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
+    """``x[:, columns]`` for sorted, distinct ``columns``, by renumbering the stored entries.
+
+    scipy slices columns through a sparse product, several times slower on wide matrices.
+    """
+    position = np.full(x.shape[1], -1, dtype=np.int32)
+    position[columns] = np.arange(len(columns), dtype=np.int32)
+    new = position[x.indices]
+    kept = new >= 0
+    # entries kept before each row start: the new row pointers
+    indptr = np.concatenate([[0], np.cumsum(kept)])[x.indptr]
+    return sp.csr_matrix((x.data[kept], new[kept], indptr), shape=(x.shape[0], len(columns)))

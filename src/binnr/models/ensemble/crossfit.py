@@ -64,7 +64,7 @@ def cross_fit(
     eval_sum = np.zeros((x_eval.shape[0], n_labels))
     setting: dict[str, Any] = {}
     rounds: list[int] = []
-    for f in range(p.folds):
+    for f in range(int(fold.max(initial=0)) + 1):
         check()
         test = fold == f
         if not test.any() or not (~test).any():

@@ -47,16 +47,15 @@ def fit_features(
 
 def transform(vectorizer: SelectedTfidf, texts: Sequence[str]) -> sp.csr_matrix:
     """Rows with the same values as the training matrix (module docstring)."""
-    x = vectorizer.transform(list(texts))[:, : vectorizer.n_ngrams].tocsr()
+    x = vectorizer.transform(list(texts), lengths=False)
     return _normalise_blocks(x, len(vectorizer.words))
 
 
 def _normalise_blocks(x: sp.csr_matrix, n_words: int) -> sp.csr_matrix:
     """L2-normalise the word columns and the char columns of each row separately."""
     rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-    block = (x.indices >= n_words).astype(np.int64)  # 0 word, 1 char
-    norms = np.zeros((x.shape[0], 2), dtype=np.float64)
-    np.add.at(norms, (rows, block), x.data.astype(np.float64) ** 2)
-    scale = np.sqrt(norms[rows, block])
-    x.data = (x.data / np.maximum(scale, 1e-12)).astype(np.float32)
+    key = 2 * rows + (x.indices >= n_words)  # two blocks per row: 0 word, 1 char
+    data = x.data.astype(np.float64)
+    norms = np.sqrt(np.bincount(key, weights=data * data, minlength=2 * x.shape[0]))
+    x.data = (data / np.maximum(norms[key], 1e-12)).astype(np.float32)
     return x
