@@ -174,6 +174,15 @@ def first_time_embedding(embed: CachedEmbedder, texts: list[str]) -> None:
 
 
 def main() -> None:
+    # binnr trains with one BLAS thread (binnr.models.ensemble.training); the baselines get the
+    # same, or OpenBLAS threads fighting over a shared machine would slow them instead of binnr
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        _main()
+
+
+def _main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--sizes", nargs="+", default=["200", "1000", "full"])

@@ -10,19 +10,21 @@ Base models (each also available alone through ``AutoParams.model``):
   twice the time for no measured gain).
 - ``embeddings``: logistic regression on sentence embeddings from ``embed(texts)``.
 
-Stacking (:mod:`.crossfit`): out-of-fold probabilities of the base models (``folds`` folds: 10
-below 1,000 training rows, else 5; LightGBM ``gbm_folds``, 3, because each fold grows a forest)
-train the meta-model, a product of experts: one non-negative weight per base on its
-log-probabilities. The candidates (the stack and each base model) are compared on held-out
-predictions of every labelled row: out-of-fold for the training rows, the fold models' average
-for the eval split (given, or a stratified ``eval_fraction`` holdout). ``model='auto'`` keeps
-the best macro-F1, but a single base model replaces the stack only when it is better by more
-than the bootstrap standard error of the difference (on a few hundred rows a point of macro-F1
-is noise); ``model`` forces one. Then the base models the winner needs are refitted on all rows
-(train + eval) with the settings cross-fitting chose (``C``, LightGBM rounds); the meta-model
-and temperatures stay as fitted on held-out predictions. Training runs with one BLAS thread:
-the dense fits are small and OpenBLAS threads competing for a busy 2-core machine made the
-embeddings probe ten times slower.
+Stacking (:mod:`.crossfit`): out-of-fold probabilities of the base models (``folds`` folds, 5;
+LightGBM ``gbm_folds``, 3, because each fold grows a forest) train the meta-model, a product of
+experts: one non-negative weight per base on its log-probabilities. Rows of a class with a
+single labelled row are left out of the meta-model's and the temperatures' fits: out of fold
+they are always wrong (no fold model knew their class), so they would make the final model look
+less sure than it is (measured: ECE 0.080 → 0.033 on 200 bbc rows). The candidates (the stack
+and each base model) are compared on held-out predictions of every labelled row: out-of-fold for
+the training rows, the fold models' average for the eval split (given, or a stratified
+``eval_fraction`` holdout). ``model='auto'`` keeps the best macro-F1, but a single base model
+replaces the stack only when it is better by more than the bootstrap standard error of the
+difference (on a few hundred rows a point of macro-F1 is noise); ``model`` forces one. Then the
+base models the winner needs are refitted on all rows (train + eval) with the settings
+cross-fitting chose (``C``, LightGBM rounds); the meta-model and temperatures stay as fitted on
+held-out predictions. Training runs with one BLAS thread: the dense fits are small and OpenBLAS
+threads competing for a busy 2-core machine made the embeddings probe ten times slower.
 
 Many classes, few rows: LightGBM grows one tree per class per round and needs many rows per
 class, so ``auto``/``stack`` leave it out above ``gbm_max_classes`` (20) classes or below

@@ -119,7 +119,7 @@ class GbmScorer:
         params = {
             "objective": "binary" if binary else "multiclass",
             "num_class": 1 if binary else n_labels,
-            "learning_rate": 0.2,
+            "learning_rate": 0.3,
             "num_leaves": 31,
             "min_data_in_leaf": 5,
             "feature_fraction": 0.5,
@@ -137,7 +137,7 @@ class GbmScorer:
         callbacks: list[Any] = []
         if valid is not None:
             sets = [lgb.Dataset(select_columns(valid[0], columns), label=valid[1], reference=train)]
-            callbacks = [lgb.early_stopping(20, verbose=False)]
+            callbacks = [lgb.early_stopping(10, verbose=False)]
         booster = lgb.train(
             params, train, num_boost_round=rounds, valid_sets=sets, callbacks=callbacks
         )

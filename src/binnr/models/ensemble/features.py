@@ -52,10 +52,17 @@ def transform(vectorizer: SelectedTfidf, texts: Sequence[str]) -> sp.csr_matrix:
 
 
 def _normalise_blocks(x: sp.csr_matrix, n_words: int) -> sp.csr_matrix:
-    """L2-normalise the word columns and the char columns of each row separately."""
-    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
-    key = 2 * rows + (x.indices >= n_words)  # two blocks per row: 0 word, 1 char
-    data = x.data.astype(np.float64)
-    norms = np.sqrt(np.bincount(key, weights=data * data, minlength=2 * x.shape[0]))
-    x.data = (data / np.maximum(norms[key], 1e-12)).astype(np.float32)
+    """L2-normalise the word columns and the char columns of each row separately.
+
+    Each row's indices are sorted, so its word entries come first: the row is two contiguous
+    segments, and segment sums are differences of one running sum (no scatter-add).
+    """
+    is_word = np.concatenate([[0], np.cumsum(x.indices < n_words)])
+    split = x.indptr[:-1] + (is_word[x.indptr[1:]] - is_word[x.indptr[:-1]])
+    bounds = np.empty(2 * x.shape[0] + 1, dtype=np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = x.indptr[:-1], split, x.indptr[-1]
+    squares = np.concatenate([[0.0], np.cumsum(np.square(x.data, dtype=np.float64))])
+    norms = np.sqrt(np.maximum(squares[bounds[1:]] - squares[bounds[:-1]], 0.0))
+    scale = (1.0 / np.maximum(norms, 1e-12)).astype(np.float32)
+    x.data = x.data * np.repeat(scale, np.diff(bounds))
     return x

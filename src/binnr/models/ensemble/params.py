@@ -7,7 +7,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 ModelChoice = Literal["auto", "lightgbm", "linear", "embeddings", "stack"]
-SMALL = 1000  # training rows below which the defaults favour small data
 BASES = ("linear", "lightgbm", "embeddings")
 
 
@@ -21,13 +20,8 @@ class AutoParams(BaseModel):
         description="'auto' keeps whichever of the stack and the single base models scores "
         "best on held-out rows; any other value forces that one.",
     )
-    folds: int | None = Field(
-        None,
-        ge=2,
-        le=20,
-        description="Folds for the out-of-fold predictions that train the stack. Default: 10 "
-        "below 1,000 training rows (each fold model then sees 90% of them, close to the final "
-        "model, so calibration on out-of-fold rows carries over), else 5.",
+    folds: int = Field(
+        5, ge=2, le=20, description="Folds for the out-of-fold predictions that train the stack."
     )
     gbm_folds: int = Field(
         3,
@@ -62,7 +56,9 @@ class AutoParams(BaseModel):
     gbm_features: int = Field(
         2000, ge=10, le=200_000, description="n-grams (chi²-selected) LightGBM sees."
     )
-    gbm_rounds: int = Field(300, ge=1, le=5000, description="Most LightGBM boosting rounds.")
+    gbm_rounds: int = Field(
+        300, ge=1, le=5000, description="Most LightGBM boosting rounds (learning rate 0.3)."
+    )
     window_words: int = Field(
         160, ge=8, le=10_000, description="Words per chunk when long texts are embedded."
     )
@@ -73,7 +69,3 @@ class AutoParams(BaseModel):
         True, description="Temperature-scale the final probabilities on held-out predictions."
     )
     num_threads: int = Field(2, ge=1, le=64, description="Threads for LightGBM and predict.")
-
-    def fold_count(self, rows: int) -> int:
-        """``folds``, or its default for ``rows`` training rows."""
-        return self.folds or (10 if rows < SMALL else 5)

@@ -26,6 +26,7 @@ from binnr.models.ensemble.crossfit import (
     cross_fit,
     meta_features,
     meta_oof,
+    representative,
 )
 from binnr.models.ensemble.decision import decide, difference_se, fit_alpha, prior_offsets
 from binnr.models.ensemble.features import fit_features
@@ -67,7 +68,7 @@ def _train(
     total = len(bases) + 3
     prog.phase("features", index=1, total=total)
     vectorizer, x, emb = inputs(rows, bases, p, embed)
-    fold = assign_folds(rows.y[rows.train], p.fold_count(len(rows.train)), p.seed)
+    fold = assign_folds(rows.y[rows.train], p.folds, p.seed)
     fits = _cross_fit_all(bases, x, emb, rows, fold, p, prog)
     prog.phase("stack", index=total - 1, total=total)
     heldout, meta = _candidates(fits, rows, fold, len(rows.labels), p)
@@ -75,7 +76,10 @@ def _train(
     order = np.concatenate([rows.train, rows.eval])
     y_all = rows.y[order]
     chosen = p.model if p.model in heldout else _choose(leaderboard, heldout, y_all)
-    temperature = Temperature.fit(heldout[chosen], y_all) if p.calibrate else Temperature()
+    seen = representative(y_all)
+    temperature = Temperature()
+    if p.calibrate:
+        temperature = Temperature.fit(heldout[chosen][seen], y_all[seen])
     proba = temperature.apply(heldout[chosen])
     prog.phase("refit", index=total, total=total)
     used = bases if chosen == "stack" else [chosen]
@@ -158,7 +162,8 @@ def _candidates(
     y_tr = rows.y[rows.train]
     z_tr = meta_features([f.proba(f.oof) for f in fits.values()])
     z_ev = meta_features([f.proba(f.eval_scores) for f in fits.values()])
-    meta = Blend.fit(z_tr, y_tr, n)
+    seen = representative(y_tr)
+    meta = Blend.fit(z_tr[seen], y_tr[seen], n)
     out["stack"] = np.vstack([meta_oof(z_tr, y_tr, fold, n), softmax(meta.scores(z_ev))])
     return out, meta
 
