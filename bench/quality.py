@@ -14,6 +14,7 @@ flagged; target ≥ 0.5), plus a few of what is flagged on bbc. Where ``auto`` c
 the ``stack`` row is that same model (same seed, identical), not a second training.
 
     PYTHONPATH=src python bench/quality.py [--datasets tweets bbc] [--sizes 200 full] [--quick]
+    PYTHONPATH=src python bench/quality.py --speed-only --datasets tweets airline
 """
 
 from __future__ import annotations
@@ -139,9 +140,7 @@ def print_size(o: dict[str, Any]) -> None:
     print(
         f"  auto test ECE = {o['ece']:.4f}  target ≤ 0.05  {'ok' if o['ece'] <= 0.05 else 'MISSED'}"
     )
-    for m, (w, c) in o.get("speed", {}).items():
-        mark = "ok" if w >= 100_000 else "MISSED"
-        print(f"  predict {m:9s} {w:9.0f} rows/s  {c:9.0f} rows/cpu-s  target ≥ 100k  {mark}")
+    print_speed(o.get("speed", {}))
 
 
 def flip_precision(name: str, s: Split, embed: CachedEmbedder, seed: int = 1) -> float:
@@ -188,10 +187,20 @@ def _main() -> None:
     parser.add_argument("--sizes", nargs="+", default=["200", "1000", "full"])
     parser.add_argument("--quick", action="store_true", help="200 rows on tweets and bbc only")
     parser.add_argument("--predict-rows", type=int, default=100_000)
+    parser.add_argument(
+        "--speed-only",
+        action="store_true",
+        help="only the predict speed of the text-only models trained on each dataset's full "
+        "training rows (to re-measure on a quiet machine)",
+    )
     a = parser.parse_args()
     if a.quick:
         a.datasets, a.sizes, a.predict_rows = ["tweets", "bbc"], ["200"], 10_000
     embed = CachedEmbedder()
+    if a.speed_only:
+        for name in a.datasets:
+            speed_only(name, split(*load(name)), a.predict_rows)
+        return
     runs = []
     for name in a.datasets:
         s = split(*load(name))
@@ -205,6 +214,21 @@ def _main() -> None:
             if name == "bbc":
                 print_bbc_flags(runs[-1]["auto_model"], s)
     summary(runs)
+
+
+def speed_only(name: str, s: Split, rows: int) -> None:
+    models = {
+        m: train_auto(s.train_texts, s.train_labels, params=AutoParams(model=m))  # type: ignore[arg-type]
+        for m in ("linear", "lightgbm")
+    }
+    print(f"\n== {name}: predict speed, {rows} rows")
+    print_speed(speed(models, s.test_texts, rows))
+
+
+def print_speed(found: dict[str, tuple[float, float]]) -> None:
+    for m, (w, c) in found.items():
+        mark = "ok" if w >= 100_000 else "MISSED"
+        print(f"  predict {m:9s} {w:9.0f} rows/s  {c:9.0f} rows/cpu-s  target ≥ 100k  {mark}")
 
 
 def print_bbc_flags(model: Any, s: Split) -> None:
