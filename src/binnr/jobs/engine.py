@@ -30,6 +30,12 @@ class JobEngine(Protocol):
     def list_active(self) -> list[JobRecord]:
         """Queued and running jobs."""
 
+    def peek(self, job_id: str) -> JobRecord | None:
+        """The record if it can be had without IO (from memory), else None: call :meth:`get`."""
+
+    def peek_active(self) -> list[JobRecord] | None:
+        """:meth:`list_active` if it can be answered without IO, else None."""
+
     def list_recent(
         self, *, state: str | None = None, kind: str | None = None, limit: int = 50
     ) -> list[JobRecord]:
@@ -50,6 +56,12 @@ class StoreBackedEngine:
 
     def get(self, job_id: str) -> JobRecord:
         return self.store.get(job_id)
+
+    def peek(self, job_id: str) -> JobRecord | None:
+        return self.store.cached(job_id)
+
+    def peek_active(self) -> list[JobRecord] | None:
+        return self.store.cached_active()
 
     def _create(self, kind: str, params: BaseModel | Mapping[str, Any]) -> JobRecord:
         """The stored record: parameters validated by the kind's model, then dumped."""
@@ -83,6 +95,8 @@ class InProcessEngine(StoreBackedEngine):
         self.kinds = kinds
         # Whatever was queued or running belonged to a process that is gone.
         store.interrupt(states=ACTIVE_STATES)
+        # From here on this process alone writes the records it runs: answer reads from memory.
+        store.own_records()
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, settings.job_workers), thread_name_prefix="binnr-job"
         )
