@@ -59,9 +59,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def binnr_exe() -> str:
-    beside = Path(sys.executable).parent / "binnr"
-    return str(beside) if beside.exists() else (shutil.which("binnr") or "binnr")
+ROOT = Path(__file__).resolve().parents[1]
+#: ``binnr`` from this checkout's ``src`` (the console script may import another copy).
+BINNR = [sys.executable, "-c", "from binnr.cli import app; app()"]
 
 
 @contextmanager
@@ -71,9 +71,10 @@ def serve(home: Path) -> Iterator[Server]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BINNR_")}
     env.update({"BINNR_HOME": str(home), "BINNR_ENABLE_SQL": "true"})
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
-        [binnr_exe(), "serve", "--port", str(port), "--log-level", "warning"],
+        [*BINNR, "serve", "--port", str(port), "--log-level", "warning"],
         env=env,
         cwd=str(home),
         stdout=log,

@@ -47,11 +47,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def server(home: Path) -> Iterator[tuple[str, int, int]]:
+def server(home: Path, extra: list[str]) -> Iterator[tuple[str, int, int]]:
     """``binnr serve`` from this checkout's ``src`` (not whatever ``binnr`` is on PATH)."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BINNR_")}
     env |= {"BINNR_HOME": str(home), "BINNR_ENABLE_SQL": "true"}
+    env |= dict(item.split("=", 1) for item in extra)  # --env BINNR_X=… to compare settings
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     cmd = [sys.executable, "-c", "from binnr.cli import app; app()", "serve"]
     proc = subprocess.Popen(
@@ -254,8 +255,9 @@ def main() -> None:
     ap.add_argument("--with-load", action="store_true")
     ap.add_argument("--train-rows", type=int, default=20_000)
     ap.add_argument("--upload-rows", type=int, default=1_000_000)
+    ap.add_argument("--env", action="append", default=[], help="BINNR_X=value for the server")
     args = ap.parse_args()
-    with tempfile.TemporaryDirectory() as home, server(Path(home)) as (host, port, pid):
+    with tempfile.TemporaryDirectory() as home, server(Path(home), args.env) as (host, port, pid):
         base = f"http://{host}:{port}"
         ids = make_jobs(base)
         status = [f"/jobs/status/{j}" for j in ids[:4]] + ["/jobs/active"]
