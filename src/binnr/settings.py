@@ -120,13 +120,6 @@ class Settings(BaseSettings):
         le=30 * 86_400,
         description="Seconds a job may run before it is stopped as failed (JobTimeout); 0: none",
     )
-    job_nice: int = Field(
-        default=10,
-        ge=0,
-        le=19,
-        description="Niceness added to in-process job threads (and the threads they start), so "
-        "the API's thread gets the CPU first while jobs run; 0: same priority",
-    )
     switch_interval_ms: float = Field(
         default=0.5,
         gt=0,

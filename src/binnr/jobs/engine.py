@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-import threading
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -101,14 +98,12 @@ class InProcessEngine(StoreBackedEngine):
         store.interrupt(states=ACTIVE_STATES)
         # From here on this process alone writes the records it runs: answer reads from memory.
         store.own_records()
-        # Job threads share the interpreter and the CPUs with the API's event loop: hand the
-        # interpreter lock back sooner, and let the scheduler prefer the API's thread.
+        # Job threads share the interpreter with the API's event loop: a busy job thread hands
+        # the interpreter lock back sooner. (Lowering the job threads' OS priority was tried and
+        # measured worse: a descheduled thread that holds the lock stalls the API instead.)
         sys.setswitchinterval(settings.switch_interval_ms / 1000)
         self._pool = ThreadPoolExecutor(
-            max_workers=max(1, settings.job_workers),
-            thread_name_prefix="binnr-job",
-            initializer=lower_priority,
-            initargs=(settings.job_nice,),
+            max_workers=max(1, settings.job_workers), thread_name_prefix="binnr-job"
         )
 
     def submit(self, *, kind: str, params: BaseModel | Mapping[str, Any]) -> JobRecord:
@@ -120,13 +115,3 @@ class InProcessEngine(StoreBackedEngine):
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
-
-
-def lower_priority(nice: int) -> None:
-    """Add ``nice`` to the calling thread's niceness (Linux: per thread; threads it starts,
-    e.g. LightGBM's OpenMP pool, inherit it). Elsewhere, or if refused, nothing changes."""
-    if nice <= 0 or not hasattr(os, "setpriority"):
-        return
-    tid = threading.get_native_id()
-    with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, tid, os.getpriority(os.PRIO_PROCESS, tid) + nice)

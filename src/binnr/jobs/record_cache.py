@@ -18,23 +18,19 @@ MAX_ENDED = 4096
 
 
 class RecordCache:
-    """Job id → newest record; active records always present, ended ones least-recently used."""
+    """Job id → newest record; active records always present, the latest ended ones too."""
 
     def __init__(self, max_ended: int = MAX_ENDED) -> None:
         self._active: dict[str, JobRecord] = {}
         self._ended: OrderedDict[str, JobRecord] = OrderedDict()
         self._max_ended = max_ended
-        # Readers take the lock too: it is held for microseconds and never across IO.
+        # Writers only: readers (the API's event loop) never wait for a job thread that the
+        # scheduler may have paused while holding a lock; a dict lookup is atomic as it is.
         self._lock = threading.Lock()
 
     def get(self, job_id: str) -> JobRecord | None:
-        with self._lock:
-            record = self._active.get(job_id)
-            if record is None:
-                record = self._ended.get(job_id)
-                if record is not None:
-                    self._ended.move_to_end(job_id)
-            return record
+        record = self._active.get(job_id)
+        return record if record is not None else self._ended.get(job_id)
 
     def put(self, record: JobRecord) -> None:
         with self._lock:
@@ -44,14 +40,12 @@ class RecordCache:
                 return
             self._active.pop(record.id, None)
             self._ended[record.id] = record
-            self._ended.move_to_end(record.id)
             while len(self._ended) > self._max_ended:
                 self._ended.popitem(last=False)
 
     def active(self) -> list[JobRecord]:
         """Active records, newest first (the store's order)."""
-        with self._lock:
-            records = list(self._active.values())
+        records = list(self._active.values())  # one C-level copy: atomic under the GIL
         return sorted(records, key=lambda r: r.created_at, reverse=True)
 
     def clear(self) -> None:
