@@ -172,14 +172,15 @@ def prepare_training(base: str, rows: int) -> None:
         assert job["status"] == "succeeded", job
 
 
-def load(base: str, upload_rows: int, ids: Any, ready: Any) -> None:
+def load(base: str, train: bool, upload_rows: int, ids: Any, ready: Any) -> None:
     """(In a child process, so sending 1M rows does not slow the bench's own clients.)
     A GBM training, then a large upload, both in the server while latency is measured."""
     big = labelled_csv(upload_rows, seed=1)
     with httpx.Client(base_url=base, timeout=600) as c:
-        body = {"training_table": "gbm_source_target_train", "params": {"model": "lightgbm"}}
-        ids.append(c.post("/classification/gbm/train", json=body).json()["task_id"])
-        time.sleep(1.0)  # the training is under way when the upload's bytes arrive
+        if train:  # (--train-rows 0: the upload alone)
+            body = {"training_table": "gbm_source_target_train", "params": {"model": "lightgbm"}}
+            ids.append(c.post("/classification/gbm/train", json=body).json()["task_id"])
+            time.sleep(1.0)  # the training is under way when the upload's bytes arrive
         ready.set()
         files = {"file": ("big.csv", big)}
         start = time.time()
@@ -265,11 +266,13 @@ def main() -> None:
         _, lat = asyncio.run(run(host, port, status, args.clients, args.seconds, args.hz))
         latency("idle", lat, args)
         if args.with_load:
-            prepare_training(base, args.train_rows)
+            if args.train_rows:
+                prepare_training(base, args.train_rows)
             with multiprocessing.Manager() as manager:
                 load_ids, ready = manager.list(), manager.Event()
                 child = multiprocessing.Process(
-                    target=load, args=(base, args.upload_rows, load_ids, ready)
+                    target=load,
+                    args=(base, bool(args.train_rows), args.upload_rows, load_ids, ready),
                 )
                 child.start()
                 ready.wait()  # the training runs and the upload's bytes are on their way

@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         le=30 * 86_400,
         description="Seconds a job may run before it is stopped as failed (JobTimeout); 0: none",
     )
+    isolate_training: bool = Field(
+        default=True,
+        description="Train text models without embeddings in a child process, so a training "
+        "never stalls the API (false: in the job's thread, saving the child's start-up)",
+    )
     switch_interval_ms: float = Field(
         default=0.5,
         gt=0,
