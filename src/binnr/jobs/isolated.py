@@ -12,7 +12,9 @@ the time limit are checked here and end the child at once.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import pickle
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
@@ -23,6 +25,8 @@ from binnr.progress import Progress
 
 T = TypeVar("T")
 
+#: Added to the child's niceness: when CPUs are short, the API's requests go first.
+CHILD_NICE = 10
 #: How often the parent checks for cancel and the time limit while the child is silent.
 POLL_SECONDS = 0.5
 
@@ -93,6 +97,10 @@ class _RelayProgress:
 
 
 def _child(fn: Callable[..., Any], kwargs: dict[str, Any], sender: Connection) -> None:
+    # A process of its own, so a lower priority costs the API nothing (in a thread it could
+    # stall the API: a descheduled thread may hold the interpreter lock the API waits for).
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(CHILD_NICE)
     try:
         result = fn(**kwargs, progress=_RelayProgress(sender))
     except BaseException as exc:  # everything goes back to the job, which reports it

@@ -19,7 +19,14 @@ from sqlalchemy.engine import Engine
 
 from binnr.errors import NotFound
 from binnr.jobs.record_cache import RecordCache
-from binnr.jobs.records import ACTIVE_STATES, JobError, JobRecord, JobState, redact
+from binnr.jobs.records import (
+    ACTIVE_STATES,
+    JobError,
+    JobRecord,
+    JobState,
+    record_from_row,
+    redact,
+)
 from binnr.settings import Settings
 
 _meta = sa.MetaData()
@@ -44,16 +51,6 @@ jobs_table = sa.Table(
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite drops the zone; every stored time is UTC. PostgreSQL answers in the session's
-    # time zone (the server's default), so convert back to UTC: records look the same anywhere.
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
 
 
 def _storable(*texts: str | None) -> bool:
@@ -237,7 +234,7 @@ class JobStore:
             return None
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(jobs_table).where(jobs_table.c.id == job_id)).first()
-        return _record(row._mapping) if row is not None else None
+        return record_from_row(row._mapping) if row is not None else None
 
     def is_cancel_requested(self, job_id: str) -> bool:
         """Whether someone asked to cancel the job."""
@@ -271,7 +268,7 @@ class JobStore:
         if kind:
             stmt = stmt.where(jobs_table.c.kind == kind)
         with self.engine.connect() as conn:
-            return [_record(r._mapping) for r in conn.execute(stmt)]
+            return [record_from_row(r._mapping) for r in conn.execute(stmt)]
 
     def active(self) -> builtins.list[JobRecord]:
         """Queued and running jobs."""
@@ -281,20 +278,12 @@ class JobStore:
         return self.list(states=ACTIVE_STATES, limit=1000)
 
 
-def _record(row: Any) -> JobRecord:
-    data = dict(row)
-    for key in ("params", "progress"):
-        data[key] = json.loads(data[key] or "{}")
-    data["result"] = json.loads(data["result"]) if data["result"] else None
-    data["error"] = JobError.model_validate_json(data["error"]) if data["error"] else None
-    for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
-        data[key] = _aware(data[key])
-    return JobRecord.model_validate(data)
-
-
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL syncs at checkpoints, not on every commit (a job writes several times):
+    # a process crash loses nothing; only an OS crash or power cut may lose the last writes.
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
