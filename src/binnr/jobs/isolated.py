@@ -33,6 +33,8 @@ POLL_SECONDS = 0.5
 
 def run_isolated(fn: Callable[..., T], /, *, progress: Progress, **kwargs: Any) -> T:
     """``fn(**kwargs, progress=…)`` in a fresh child process; its result, or its error."""
+    if multiprocessing.current_process().daemon:
+        return fn(**kwargs, progress=progress)  # a daemonic worker process may not have children
     # spawn, not fork: forking a threaded server copies locks other threads hold.
     mp = multiprocessing.get_context("spawn")
     receiver, sender = mp.Pipe(duplex=False)
