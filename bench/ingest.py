@@ -314,11 +314,15 @@ def run(args: argparse.Namespace, work: Path) -> int:
     raw_rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]  # type: ignore[index]
     assert raw_rows == args.rows, raw_rows
     times_sql = [duckdb_prepare(con) for _ in range(0 if args.upload_only else args.repeat)]
-    split = con.execute(
-        "SELECT (SELECT COUNT(*) FROM raw_source_target_train), "
-        "(SELECT COUNT(*) FROM raw_source_target_validation), "
-        "(SELECT COUNT(*) FROM raw_source_target_predict)"
-    ).fetchone()
+    split = (
+        con.execute(
+            "SELECT (SELECT COUNT(*) FROM raw_source_target_train), "
+            "(SELECT COUNT(*) FROM raw_source_target_validation), "
+            "(SELECT COUNT(*) FROM raw_source_target_predict)"
+        ).fetchone()
+        if times_sql
+        else None
+    )
     con.close()
 
     time_a, job_a = min(runs_a, key=lambda r: r[0])
