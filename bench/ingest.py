@@ -12,7 +12,9 @@ It makes a CSV (text-like columns and a label) in a temporary folder and, in one
     hand-written DuckDB SQL pipeline doing the same work.
 
 It prints the ratios (targets: (a)/(b) throughput ≥ 0.8, (c) ÷ SQL ≤ 1.3) and the server's peak
-RSS (``VmHWM``) while a ``--big-gb`` file uploads (target < 1 GB).
+RSS (``VmHWM``) while a ``--big-gb`` file uploads (target < 1 GB). (a) and (b) run in interleaved
+rounds (``--repeat``), each round printing its own ratio, wall-clock and per CPU-second (the
+server's CPU time against DuckDB's), since the machine may be shared.
 """
 
 from __future__ import annotations
@@ -59,9 +61,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def binnr_exe() -> str:
-    beside = Path(sys.executable).parent / "binnr"
-    return str(beside) if beside.exists() else (shutil.which("binnr") or "binnr")
+ROOT = Path(__file__).resolve().parents[1]
+#: ``binnr`` from this checkout's ``src`` (the console script may import another copy).
+BINNR = [sys.executable, "-c", "from binnr.cli import app; app()"]
 
 
 @contextmanager
@@ -71,9 +73,10 @@ def serve(home: Path) -> Iterator[Server]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("BINNR_")}
     env.update({"BINNR_HOME": str(home), "BINNR_ENABLE_SQL": "true"})
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT / "src"), env.get("PYTHONPATH")]))
     log = (home / "server.log").open("wb")
     process = subprocess.Popen(
-        [binnr_exe(), "serve", "--port", str(port), "--log-level", "warning"],
+        [*BINNR, "serve", "--port", str(port), "--log-level", "warning"],
         env=env,
         cwd=str(home),
         stdout=log,
@@ -157,18 +160,26 @@ def grow_csv(source: Path, target: Path, *, size: int) -> int:
     return target.stat().st_size
 
 
-def http_upload(client: httpx.Client, path: Path, table: str) -> tuple[float, dict[str, Any]]:
-    """Seconds from the POST to the job's success, and the job (with ``transfer_s``)."""
-    start = time.perf_counter()
+def http_upload(server: Server, path: Path, table: str) -> tuple[float, dict[str, Any]]:
+    """Seconds from the POST to the job's success, and the job (with ``transfer_s`` and the
+    server's CPU seconds ``transfer_cpu`` / ``job_cpu``)."""
+    cpu0, start = cpu_seconds(server.process.pid), time.perf_counter()
     with path.open("rb") as fh:
-        response = client.post(
+        response = server.client.post(
             "/data/upload", data={"table_name": table}, files={"file": (path.name, fh)}
         )
     response.raise_for_status()
-    accepted = time.perf_counter()
-    job = wait_job(client, response.json()["task_id"])
+    accepted, cpu1 = time.perf_counter(), cpu_seconds(server.process.pid)
+    job = wait_job(server.client, response.json()["task_id"])
     job["transfer_s"] = accepted - start
+    job["transfer_cpu"], job["job_cpu"] = cpu1 - cpu0, cpu_seconds(server.process.pid) - cpu1
     return time.perf_counter() - start, job
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def job_seconds(job: dict[str, Any]) -> float:
@@ -197,16 +208,16 @@ def http_prepare(client: httpx.Client, table: str) -> tuple[float, dict[str, Any
 CSV_COLUMNS = ["id", "text", "title", "user_name", "label"]
 
 
-def duckdb_read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> float:
-    """(b): DuckDB's own reader, all VARCHAR, same dialect options as binnr."""
+def duckdb_read_csv(con: duckdb.DuckDBPyConnection, path: Path) -> tuple[float, float]:
+    """(b): DuckDB's own reader, all VARCHAR, same dialect options as binnr; wall and CPU s."""
     columns = {c: "VARCHAR" for c in CSV_COLUMNS}
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     con.execute(
         "CREATE OR REPLACE TABLE raw AS SELECT * FROM read_csv(?, header=true, delim=',', "
         "quote='\"', escape='\"', auto_detect=false, columns=?)",
         [str(path), columns],
     )
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
 def duckdb_read_csv_like_binnr(con: duckdb.DuckDBPyConnection, path: Path) -> float:
@@ -273,6 +284,7 @@ def main() -> int:
     parser.add_argument("--big-gb", type=float, default=0.2, help="file size for the RSS check")
     parser.add_argument("--repeat", type=int, default=1, help="best of N for each timing")
     parser.add_argument("--workdir", type=Path, default=None, help="keep files here")
+    parser.add_argument("--upload-only", action="store_true", help="skip (c)")
     args = parser.parse_args()
 
     work = args.workdir or Path(tempfile.mkdtemp(prefix="binnr-bench-"))
@@ -292,28 +304,31 @@ def run(args: argparse.Namespace, work: Path) -> int:
     print(f"CPUs: {os.cpu_count()}, DuckDB {duckdb.__version__}")
 
     con = duckdb.connect(str(work / "baseline.duckdb"))
-    times_b = [duckdb_read_csv(con, csv_path) for _ in range(args.repeat)]
-    times_b2 = [duckdb_read_csv_like_binnr(con, csv_path) for _ in range(args.repeat)]
+    with serve(work / "home") as server:
+        http_upload(server, csv_path, "warmup")  # imports and first-use costs
+        rounds = upload_rounds(server, con, csv_path, args.repeat)
+        runs_a = [r[0] for r in rounds]
+        times_b2 = [duckdb_read_csv_like_binnr(con, csv_path) for _ in range(args.repeat)]
+        prepares = 0 if args.upload_only else args.repeat
+        runs_c = [http_prepare(server.client, "bench") for _ in range(prepares)]
     raw_rows = con.execute("SELECT COUNT(*) FROM raw").fetchone()[0]  # type: ignore[index]
     assert raw_rows == args.rows, raw_rows
-    times_sql = [duckdb_prepare(con) for _ in range(args.repeat)]
-    split = con.execute(
-        "SELECT (SELECT COUNT(*) FROM raw_source_target_train), "
-        "(SELECT COUNT(*) FROM raw_source_target_validation), "
-        "(SELECT COUNT(*) FROM raw_source_target_predict)"
-    ).fetchone()
+    times_sql = [duckdb_prepare(con) for _ in range(0 if args.upload_only else args.repeat)]
+    split = (
+        con.execute(
+            "SELECT (SELECT COUNT(*) FROM raw_source_target_train), "
+            "(SELECT COUNT(*) FROM raw_source_target_validation), "
+            "(SELECT COUNT(*) FROM raw_source_target_predict)"
+        ).fetchone()
+        if times_sql
+        else None
+    )
     con.close()
 
-    with serve(work / "home") as server:
-        http_upload(server.client, csv_path, "warmup")  # imports and first-use costs
-        runs_a = [http_upload(server.client, csv_path, "bench") for _ in range(args.repeat)]
-        runs_c = [http_prepare(server.client, "bench") for _ in range(args.repeat)]
     time_a, job_a = min(runs_a, key=lambda r: r[0])
-    time_c, job_c = min(runs_c, key=lambda r: r[0])
-    time_b, time_sql = min(times_b), min(times_sql)
+    time_b = min(r[1][0] for r in rounds)
     result = job_a["result"]
     assert result["rows_loaded"] == args.rows and result["rows_rejected"] == 0, result
-    tables = {t["role"]: t["rows"] for t in job_c["result"]["tables"]}
 
     print()
     print(f"(a) HTTP upload → table     {fmt_rate(args.rows, time_a)}")
@@ -325,7 +340,12 @@ def run(args: argparse.Namespace, work: Path) -> int:
     print(f"    same, binnr's options   {fmt_rate(args.rows, min(times_b2))}  (strict, rejects)")
     ratio_ab = time_b / time_a
     verdict = "OK" if ratio_ab >= 0.8 else "BELOW TARGET"
-    print(f"    (a)/(b) throughput      {ratio_ab:7.2f}   target ≥ 0.80  {verdict}")
+    print(f"    (a)/(b) throughput      {ratio_ab:7.2f}   target ≥ 0.80  {verdict}  (best of each)")
+    if args.upload_only:
+        return big_upload(args, work, csv_path)
+    time_c, job_c = min(runs_c, key=lambda r: r[0])
+    time_sql = min(times_sql)
+    tables = {t["role"]: t["rows"] for t in job_c["result"]["tables"]}
     print()
     print(f"(c) HTTP classification    {time_c:7.2f} s  (job run {job_seconds(job_c):.2f} s)")
     print(f"    tables {tables}")
@@ -337,12 +357,36 @@ def run(args: argparse.Namespace, work: Path) -> int:
     verdict = "OK" if ratio_c <= 1.3 else "ABOVE TARGET"
     print(f"    (c) ÷ SQL               {ratio_c:7.2f}   target ≤ 1.30  {verdict}")
 
+    return big_upload(args, work, csv_path)
+
+
+def upload_rounds(
+    server: Server, con: duckdb.DuckDBPyConnection, csv_path: Path, repeat: int
+) -> list[tuple[tuple[float, dict[str, Any]], tuple[float, float]]]:
+    """(a) and (b) in interleaved rounds (the machine's load varies); each round's ratios."""
+    rounds = []
+    for r in range(repeat):
+        b = duckdb_read_csv(con, csv_path)
+        a = http_upload(server, csv_path, "bench")
+        job = a[1]
+        cpu_a = job["transfer_cpu"] + job["job_cpu"]
+        print(
+            f"round {r + 1}: (a) {a[0]:.2f} s, server CPU {cpu_a:.2f} s (transfer "
+            f"{job['transfer_cpu']:.2f}, job {job['job_cpu']:.2f}); (b) {b[0]:.2f} s, CPU "
+            f"{b[1]:.2f} s; (a)/(b) {b[0] / a[0]:.2f} (target ≥ 0.80), per CPU-s "
+            f"{b[1] / cpu_a:.2f}"
+        )
+        rounds.append((a, b))
+    return rounds
+
+
+def big_upload(args: argparse.Namespace, work: Path, csv_path: Path) -> int:
     big = work / "big.csv"
     big_size = grow_csv(csv_path, big, size=int(args.big_gb * 1e9))
     csv_path.unlink()
     with serve(work / "home-big") as server:
         idle = vm_hwm(server.process.pid)
-        time_big, job_big = http_upload(server.client, big, "big")
+        time_big, job_big = http_upload(server, big, "big")
         peak = vm_hwm(server.process.pid)
     rows_big = job_big["result"]["rows_loaded"]
     print()

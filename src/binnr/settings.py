@@ -120,6 +120,18 @@ class Settings(BaseSettings):
         le=30 * 86_400,
         description="Seconds a job may run before it is stopped as failed (JobTimeout); 0: none",
     )
+    isolate_training: bool = Field(
+        default=True,
+        description="Train text models without embeddings in a child process, so a training "
+        "never stalls the API (false: in the job's thread, saving the child's start-up)",
+    )
+    switch_interval_ms: float = Field(
+        default=0.5,
+        gt=0,
+        le=100,
+        description="How long (ms) a busy job thread may hold Python's interpreter lock before "
+        "the API's thread gets a turn (Python's default: 5); shorter keeps the API responsive",
+    )
     prompt_concurrency: int = Field(
         default=1,
         ge=1,

@@ -18,13 +18,16 @@ from binnr.params.base import RequestLocation
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
 
+# Dependencies that do no IO are ``async def``: FastAPI runs a plain ``def`` dependency in the
+# thread pool, a hop (and a GIL handoff) per request for nothing.
 
-def _settings(request: Request) -> Settings:
+
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _engine(request: Request) -> JobEngine:
+async def _engine(request: Request) -> JobEngine:
     engine: JobEngine = request.app.state.engine
     return engine
 
@@ -48,7 +51,7 @@ class LocationQuery:
     warehouse: str | None = None
 
 
-def _location(
+async def _location(
     database: LocationName = None,
     schema: LocationName = None,
     role: SnowflakeNameQuery = None,
@@ -79,7 +82,7 @@ def location_notes(
     return []
 
 
-def no_repeated_query(request: Request) -> None:
+async def no_repeated_query(request: Request) -> None:
     """``?kind=a&kind=b`` for a one-value parameter is a 422, not "the last one wins".
 
     The schema says each such parameter takes one value; a client that sends several has made

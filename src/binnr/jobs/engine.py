@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
@@ -30,6 +31,12 @@ class JobEngine(Protocol):
     def list_active(self) -> list[JobRecord]:
         """Queued and running jobs."""
 
+    def peek(self, job_id: str) -> JobRecord | None:
+        """The record if it can be had without IO (from memory), else None: call :meth:`get`."""
+
+    def peek_active(self) -> list[JobRecord] | None:
+        """:meth:`list_active` if it can be answered without IO, else None."""
+
     def list_recent(
         self, *, state: str | None = None, kind: str | None = None, limit: int = 50
     ) -> list[JobRecord]:
@@ -50,6 +57,12 @@ class StoreBackedEngine:
 
     def get(self, job_id: str) -> JobRecord:
         return self.store.get(job_id)
+
+    def peek(self, job_id: str) -> JobRecord | None:
+        return self.store.cached(job_id)
+
+    def peek_active(self) -> list[JobRecord] | None:
+        return self.store.cached_active()
 
     def _create(self, kind: str, params: BaseModel | Mapping[str, Any]) -> JobRecord:
         """The stored record: parameters validated by the kind's model, then dumped."""
@@ -83,6 +96,12 @@ class InProcessEngine(StoreBackedEngine):
         self.kinds = kinds
         # Whatever was queued or running belonged to a process that is gone.
         store.interrupt(states=ACTIVE_STATES)
+        # From here on this process alone writes the records it runs: answer reads from memory.
+        store.own_records()
+        # Job threads share the interpreter with the API's event loop: a busy job thread hands
+        # the interpreter lock back sooner. (Lowering the job threads' OS priority was tried and
+        # measured worse: a descheduled thread that holds the lock stalls the API instead.)
+        sys.setswitchinterval(settings.switch_interval_ms / 1000)
         self._pool = ThreadPoolExecutor(
             max_workers=max(1, settings.job_workers), thread_name_prefix="binnr-job"
         )

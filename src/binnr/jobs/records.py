@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -55,3 +56,25 @@ def redact(params: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    # SQLite drops the zone; every stored time is UTC. PostgreSQL answers in the session's
+    # time zone (the server's default), so convert back to UTC: records look the same anywhere.
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def record_from_row(row: Any) -> JobRecord:
+    """A stored row (JSON text columns, maybe zone-less times) as a record."""
+    data = dict(row)
+    for key in ("params", "progress"):
+        data[key] = json.loads(data[key] or "{}")
+    data["result"] = json.loads(data["result"]) if data["result"] else None
+    data["error"] = JobError.model_validate_json(data["error"]) if data["error"] else None
+    for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
+        data[key] = _aware(data[key])
+    return JobRecord.model_validate(data)

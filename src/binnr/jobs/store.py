@@ -18,7 +18,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from binnr.errors import NotFound
-from binnr.jobs.records import ACTIVE_STATES, JobError, JobRecord, JobState, redact
+from binnr.jobs.record_cache import RecordCache
+from binnr.jobs.records import (
+    ACTIVE_STATES,
+    JobError,
+    JobRecord,
+    JobState,
+    record_from_row,
+    redact,
+)
 from binnr.settings import Settings
 
 _meta = sa.MetaData()
@@ -45,16 +53,6 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
-    # SQLite drops the zone; every stored time is UTC. PostgreSQL answers in the session's
-    # time zone (the server's default), so convert back to UTC: records look the same anywhere.
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def _storable(*texts: str | None) -> bool:
     # No stored text holds NUL, and PostgreSQL refuses NUL in a parameter: such a key
     # matches nothing (instead of a driver error).
@@ -76,7 +74,19 @@ class JobStore:
         if url.startswith("sqlite"):
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._lock = threading.Lock()
+        self.cache: RecordCache | None = None
         _meta.create_all(self.engine)
+
+    def own_records(self) -> None:
+        """Serve reads from memory, kept current by this store's writes.
+
+        Only for a process that is the sole writer of the records (the in-process engine,
+        after interrupting what earlier processes left active): others' writes go unseen.
+        """
+        with self._lock:
+            self.cache = RecordCache()
+            for record in self._select(states=ACTIVE_STATES, kind=None, limit=None):
+                self.cache.put(record)
 
     # -- writes ----------------------------------------------------------------------------
     def create(self, *, kind: str, params: dict[str, Any], job_id: str | None = None) -> JobRecord:
@@ -91,7 +101,7 @@ class JobStore:
             "created_at": _now(),
             "cancel_requested": False,
         }
-        self._write(sa.insert(jobs_table).values(**row))
+        self._write(sa.insert(jobs_table).values(**row), job_id=new_id)
         return self.get(new_id)
 
     def mark_running(self, job_id: str, *, worker: str) -> bool:
@@ -103,7 +113,7 @@ class JobStore:
             .where(jobs_table.c.cancel_requested.is_(False))
             .values(state="running", started_at=now, heartbeat_at=now, worker=worker)
         )
-        return self._write(stmt) == 1
+        return self._write(stmt, job_id=job_id) == 1
 
     def set_progress(self, job_id: str, progress: dict[str, Any]) -> None:
         """Store progress; doubles as the heartbeat."""
@@ -112,7 +122,7 @@ class JobStore:
             .where(jobs_table.c.id == job_id)
             .values(progress=json.dumps(progress, default=str), heartbeat_at=_now())
         )
-        self._write(stmt)
+        self._write(stmt, job_id=job_id)
 
     def finish(
         self,
@@ -132,7 +142,8 @@ class JobStore:
         }
         if progress is not None:
             values["progress"] = json.dumps(progress, default=str)
-        self._write(sa.update(jobs_table).where(jobs_table.c.id == job_id).values(**values))
+        stmt = sa.update(jobs_table).where(jobs_table.c.id == job_id).values(**values)
+        self._write(stmt, job_id=job_id)
 
     def request_cancel(self, job_id: str) -> JobRecord:
         """Flag a job for cancellation; a queued job is cancelled at once.
@@ -152,9 +163,11 @@ class JobStore:
             .where(jobs_table.c.id == job_id, jobs_table.c.state == "queued")
             .values(state="cancelled", finished_at=_now())
         )
-        with self._lock, self.engine.begin() as conn:
-            conn.execute(flag)
-            conn.execute(cancel_queued)
+        with self._lock:
+            with self.engine.begin() as conn:
+                conn.execute(flag)
+                conn.execute(cancel_queued)
+            self._refresh(job_id)
         return self.get(job_id)
 
     def interrupt(self, *, states: Sequence[JobState], stale_after: float | None = None) -> int:
@@ -170,30 +183,64 @@ class JobStore:
             message="The process running this job stopped before it finished.",
             hint="Submit the job again.",
         )
-        return self._write(
+        count = self._write(
             stmt.values(state="interrupted", finished_at=_now(), error=error.model_dump_json())
         )
+        if self.cache is not None:
+            self.own_records()  # which records changed is not known: reload the active ones
+        return count
 
-    def _write(self, stmt: sa.Executable) -> int:
-        with self._lock, self.engine.begin() as conn:
-            return int(conn.execute(stmt).rowcount or 0)
+    def _write(self, stmt: sa.Executable, *, job_id: str | None = None) -> int:
+        with self._lock:
+            with self.engine.begin() as conn:
+                count = int(conn.execute(stmt).rowcount or 0)
+            # Under the write lock, so the cache sees the writes in the order they committed.
+            self._refresh(job_id)
+            return count
+
+    def _refresh(self, job_id: str | None) -> None:
+        if self.cache is not None and job_id is not None:
+            record = self._read(job_id)
+            if record is not None:
+                self.cache.put(record)
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRecord:
         """One job; :class:`NotFound` if unknown."""
-        row = None
-        if _storable(job_id):
-            with self.engine.connect() as conn:
-                stmt = sa.select(jobs_table).where(jobs_table.c.id == job_id)
-                row = conn.execute(stmt).first()
-        if row is None:
+        record = self.cached(job_id)
+        if record is None and self.cache is not None:
+            with self._lock:  # ordered with the writes: a stale read never overwrites a newer one
+                record = self._read(job_id)
+                if record is not None:
+                    self.cache.put(record)
+        elif record is None:
+            record = self._read(job_id)
+        if record is None:
             raise NotFound(
                 f"Job {job_id!r} does not exist.", hint="GET /jobs lists recent jobs and their ids."
             )
-        return _record(row._mapping)
+        return record
+
+    def cached(self, job_id: str) -> JobRecord | None:
+        """The record from memory, without IO; None if not there (or no cache)."""
+        return self.cache.get(job_id) if self.cache is not None else None
+
+    def cached_active(self) -> builtins.list[JobRecord] | None:
+        """Queued and running jobs from memory, without IO; None without a cache."""
+        return self.cache.active() if self.cache is not None else None
+
+    def _read(self, job_id: str) -> JobRecord | None:
+        if not _storable(job_id):
+            return None
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(jobs_table).where(jobs_table.c.id == job_id)).first()
+        return record_from_row(row._mapping) if row is not None else None
 
     def is_cancel_requested(self, job_id: str) -> bool:
         """Whether someone asked to cancel the job."""
+        record = self.cached(job_id)
+        if record is not None:
+            return record.cancel_requested
         with self.engine.connect() as conn:
             value = conn.execute(
                 sa.select(jobs_table.c.cancel_requested).where(jobs_table.c.id == job_id)
@@ -210,33 +257,33 @@ class JobStore:
         """Newest first, optionally filtered."""
         if not _storable(kind, *(states or ())):
             return []
+        return self._select(states=states, kind=kind, limit=limit)
+
+    def _select(
+        self, *, states: Sequence[str] | None, kind: str | None, limit: int | None
+    ) -> builtins.list[JobRecord]:
         stmt = sa.select(jobs_table).order_by(jobs_table.c.created_at.desc()).limit(limit)
         if states:
             stmt = stmt.where(jobs_table.c.state.in_(list(states)))
         if kind:
             stmt = stmt.where(jobs_table.c.kind == kind)
         with self.engine.connect() as conn:
-            return [_record(r._mapping) for r in conn.execute(stmt)]
+            return [record_from_row(r._mapping) for r in conn.execute(stmt)]
 
     def active(self) -> builtins.list[JobRecord]:
         """Queued and running jobs."""
+        cached = self.cached_active()
+        if cached is not None:
+            return cached[:1000]
         return self.list(states=ACTIVE_STATES, limit=1000)
-
-
-def _record(row: Any) -> JobRecord:
-    data = dict(row)
-    for key in ("params", "progress"):
-        data[key] = json.loads(data[key] or "{}")
-    data["result"] = json.loads(data["result"]) if data["result"] else None
-    data["error"] = JobError.model_validate_json(data["error"]) if data["error"] else None
-    for key in ("created_at", "started_at", "finished_at", "heartbeat_at"):
-        data[key] = _aware(data[key])
-    return JobRecord.model_validate(data)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
+    # With WAL, NORMAL syncs at checkpoints, not on every commit (a job writes several times):
+    # a process crash loses nothing; only an OS crash or power cut may lose the last writes.
+    cur.execute("PRAGMA synchronous=NORMAL")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, status
+from starlette.concurrency import run_in_threadpool
 
 from binnr.api.deps import EngineDep, SettingsDep, WarehouseDep, accepted, location_notes
 from binnr.api.errors import errors
 from binnr.api.links import queued
 from binnr.api.schemas import ClassificationTablesRequest, TaskAccepted
 from binnr.api.types import NAME_PATTERN, OPTIONAL_NAME_PATTERN
-from binnr.api.upload_stream import stream_upload
+from binnr.api.upload_stream import StreamedForm, stream_upload
 from binnr.errors import InvalidInput
+from binnr.jobs.engine import JobEngine
 from binnr.params import ClassificationTablesParams, UploadParams
 from binnr.prep.sniff import ENCODINGS, canonical_encoding, sniff
 from binnr.services.tables import check_spec
+from binnr.warehouse.base import Warehouse
 from binnr.warehouse.names import MAX_USER_NAME, ident
 
 router = APIRouter(prefix="/data", tags=["data"])
@@ -105,6 +108,12 @@ async def upload(
         max_bytes=settings.max_upload_mb * 1024 * 1024,
         check=_check_upload_field,
     )
+    # Sniffing reads the file and queuing writes the job store: blocking IO, off the loop.
+    return await run_in_threadpool(_queue_upload, form, engine, warehouse)
+
+
+def _queue_upload(form: StreamedForm, engine: JobEngine, warehouse: Warehouse) -> TaskAccepted:
+    """Check the received form and queue the upload job; the file is removed on any error."""
     try:
         if "table_name" not in form.fields:
             raise InvalidInput("The form field table_name is missing.", hint="Add -F table_name=…")

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from binnr.jobs.context import JobContext
+from binnr.jobs.isolated import run_isolated
 from binnr.models.ensemble.params import AutoParams
 from binnr.models.label_issues import LabelIssue
 from binnr.models.metrics import summary
@@ -80,6 +81,14 @@ def embedder(ctx: JobContext, near: TableRef) -> Embed:
     )
 
 
+def _train(ctx: JobContext, fn: Callable[..., Any], **kwargs: Any) -> Any:
+    """``fn(**kwargs)`` with the job's progress; in a child process when nothing in it needs
+    this process (embeddings read and write the warehouse's cache, so they stay here)."""
+    if ctx.settings.isolate_training and kwargs.get("embed") is None:
+        return run_isolated(fn, progress=ctx.progress, **kwargs)
+    return fn(progress=ctx.progress, **kwargs)
+
+
 class _Scored:
     """Adapts a model with ``predict_proba`` (and maybe a decision rule) to :class:`Predictor`."""
 
@@ -104,13 +113,14 @@ class TextGbmKind:
 
         knobs = params.params.lightgbm
         embed = embedder(ctx, data.table) if knobs.features == "text+embeddings" else None
-        model = gbm.train(
+        model = _train(
+            ctx,
+            gbm.train,
             texts=data.train.texts,
             labels=data.train.labels,
             eval_texts=data.evaluation.texts if data.evaluation else None,
             eval_labels=data.evaluation.labels if data.evaluation else None,
             params=knobs,
-            progress=ctx.progress,
             embed=embed,
         )
         metadata = {
@@ -142,14 +152,15 @@ class AutoKind:
 
         knobs = params.params
         embed = embedder(ctx, data.table) if knobs.model in _EMBEDDING_MODELS else None
-        model = train_auto(
-            data.train.texts,
-            data.train.labels,
+        model = _train(
+            ctx,
+            train_auto,
+            texts=data.train.texts,
+            labels=data.train.labels,
             params=AutoParams.model_validate(knobs.model_dump(exclude={"lightgbm"})),
             embed=embed,
             eval_texts=data.evaluation.texts if data.evaluation else None,
             eval_labels=data.evaluation.labels if data.evaluation else None,
-            progress=ctx.progress,
         )
         report = model.report
         evaluation = report.get("eval") or {}
