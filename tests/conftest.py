@@ -6,13 +6,17 @@ the Redis fixture is a plugin module so that job tests and end-to-end tests shar
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, ExitStack
 from pathlib import Path
 
 import pytest
 
-from tests.support.server import SHARED_DATA, Server, start_server
+from tests.support.server import FP32_FOR_TESTS, SHARED_DATA, Server, start_server
+
+# In-process Settings() too (see FP32_FOR_TESTS); tests of the default clear it themselves.
+os.environ.setdefault("BINNR_EMBEDDING_PRECISION", FP32_FOR_TESTS)
 
 pytest_plugins = ["tests.support.celery", "tests.support.postgres"]
 

@@ -66,9 +66,10 @@ class Settings(BaseSettings):
     embedding_backend: Literal["auto", "openvino", "onnx", "torch"] = "auto"
     embedding_batch_size: int = 64
     embedding_precision: Literal["int8", "fp32"] = Field(
-        default="fp32",
-        description="int8: NNCF-quantised OpenVINO export (opt-in; ~10-15% more sentences per "
-        "CPU second here, mean cosine 0.99 to fp32); other backends always run fp32",
+        default="int8",
+        description="int8: NNCF-quantised OpenVINO export, built once and cached (mean cosine "
+        "0.996 to fp32, probe accuracy within 0.5 point); fp32: the exact model. Other backends "
+        "always run fp32; vectors are cached per precision",
     )
 
     llm_provider: Literal["local", "openai", "cortex"] | None = None

@@ -24,7 +24,7 @@ from binnr.jobs.celery_app import CeleryOptions
 from binnr.jobs.engine import JobEngine
 from binnr.jobs.records import FINAL_STATES, JobRecord
 from binnr.settings import Settings
-from tests.support.server import free_port
+from tests.support.server import FP32_FOR_TESTS, free_port
 
 #: Short heartbeats so the fault tests run in seconds (production: 10 s / 120 s).
 HEARTBEAT_SECONDS = 0.3
@@ -73,6 +73,7 @@ def make_settings(home: Path, store_url: str, broker: str | None = None) -> Sett
         warehouse="duckdb",
         job_workers=2,
         job_store=store_url,
+        embedding_precision=FP32_FOR_TESTS,
         celery_broker_url=broker,
         celery_result_backend=None,
         celery_in_process=False,
@@ -96,6 +97,7 @@ def worker_env(settings: Settings, options: CeleryOptions) -> dict[str, str]:
     env.update(
         BINNR_HOME=str(settings.home),
         BINNR_WAREHOUSE=settings.warehouse_kind,
+        BINNR_EMBEDDING_PRECISION=settings.embedding_precision,
         BINNR_JOB_STORE=settings.job_store or "",
         CELERY_BROKER_URL=settings.celery_broker_url or "",
         BINNR_CELERY_QUEUE=options.celery_queue,

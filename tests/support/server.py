@@ -68,6 +68,12 @@ class Server:
             self.process.wait(timeout=30)
 
 
+#: Test servers and workers embed in fp32: the int8 default quantises MiniLM on first use in
+#: each fresh BINNR_HOME (a minute or more of calibration on two cores). int8 itself is covered
+#: on a tiny model (tests/models/embeddings/test_int8.py); pass ``env`` to override.
+FP32_FOR_TESTS = "fp32"
+
+
 def server_env(home: Path, env: Mapping[str, str | None] | None = None) -> dict[str, str]:
     """The environment for a server or CLI subprocess using ``home``; ``None`` unsets a name."""
     out = {k: v for k, v in os.environ.items() if not k.startswith("BINNR_")}
@@ -75,6 +81,7 @@ def server_env(home: Path, env: Mapping[str, str | None] | None = None) -> dict[
         {
             "BINNR_HOME": str(home),
             "BINNR_ENABLE_SQL": "true",
+            "BINNR_EMBEDDING_PRECISION": FP32_FOR_TESTS,
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
         }

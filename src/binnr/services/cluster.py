@@ -11,6 +11,7 @@ import pyarrow as pa
 from binnr.errors import InvalidInput
 from binnr.jobs.context import JobContext
 from binnr.models.cluster import cluster, hidden_split
+from binnr.models.embeddings import vector_key
 from binnr.models.metrics import evaluate, summary
 from binnr.params.cluster import ClusterParams
 from binnr.services.embedders import embedder_for
@@ -45,6 +46,7 @@ class _Rows:
     numbers: list[Any]
     vectors: np.ndarray
     model: str
+    key: str  # the cache name of the vectors (model and precision: vector_key)
 
 
 def cluster_job(ctx: JobContext, params: ClusterParams) -> dict[str, Any]:
@@ -97,12 +99,14 @@ def _embed(ctx: JobContext, *, ref: TableRef, model: str | None) -> tuple[_Rows,
     table = wh.fetch_arrow(wh.render(_ROWS, t=ref))
     texts = [t or "" for t in table.column("source").to_pylist()]
     embedder = embedder_for(settings=ctx.settings, warehouse=wh, near=ref, model=model)
-    cache = EmbeddingCache(model=embedder.name)
+    key = vector_key(embedder)  # int8 and fp32 vectors never mix
+    cache = EmbeddingCache(model=key)
     cache.load(warehouse=wh, ref=wh.derived(ref, prefix="embeddings_"))
     progress.phase("embed", index=2, total=4)
     vectors = cache.embed(texts, embed=lambda batch: embedder.embed(batch, progress=progress))
     numbers = table.column("target").to_pylist()
-    return _Rows(texts=texts, numbers=numbers, vectors=vectors, model=embedder.name), cache
+    rows = _Rows(texts=texts, numbers=numbers, vectors=vectors, model=embedder.name, key=key)
+    return rows, cache
 
 
 def _evaluation(
@@ -129,7 +133,7 @@ def _embeddings_table(rows: _Rows) -> pa.Table:
             "source": pa.array(rows.texts, pa.string()),
             "target": pa.array(rows.numbers, pa.int64()),
             "embedding": pa.array(list(rows.vectors.astype(np.float32)), pa.list_(pa.float32())),
-            "embedding_model": pa.array([rows.model] * len(rows.texts), pa.string()),
+            "embedding_model": pa.array([rows.key] * len(rows.texts), pa.string()),
         }
     )
 

@@ -4,7 +4,8 @@ Two sources: the ``embeddings_<input_table>`` table the clustering job writes, a
 the classifier jobs computed, kept on disk under ``BINNR_HOME/cache/vectors/<model>/`` as
 append-only ``.npz`` shards (one per job that embedded something new). A rerun, a prediction
 after training, or a classifier after a clustering run embeds only texts whose hash is in
-neither for the same embedding model.
+neither for the same embedding model and precision (:func:`~binnr.models.embeddings.vector_key`:
+int8 vectors are stored as ``<model>@int8``, apart from fp32 ones).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from binnr.models.embeddings import get_embedder
+from binnr.models.embeddings import get_embedder, vector_key
 from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 from binnr.warehouse.base import Warehouse
@@ -119,12 +120,13 @@ def gbm_embedder(
     the cache of ``embeddings_x_source_target`` (and of the table itself) is consulted, then
     the vectors earlier classifier jobs stored on disk; new vectors are stored there too.
     """
-    cache = EmbeddingCache(model=model)
+    embedder = get_embedder(settings, name=model)
+    key = vector_key(embedder)  # int8 and fp32 vectors never mix
+    cache = EmbeddingCache(model=key)
     for base in _base_tables(training):
         cache.load(warehouse=warehouse, ref=warehouse.derived(base, prefix="embeddings_"))
-    shards = VectorShards(settings.cache_dir / "vectors", model)
+    shards = VectorShards(settings.cache_dir / "vectors", key)
     shards.load_into(cache)
-    embedder = get_embedder(settings, name=model)
 
     def fresh(batch: list[str]) -> np.ndarray:
         vectors = embedder.embed(batch, progress=progress)

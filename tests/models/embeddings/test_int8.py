@@ -19,10 +19,12 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 pytest.importorskip("nncf")
 
-from binnr.models.embeddings import get_embedder, quantize
+from binnr.errors import ModelError
+from binnr.models.embeddings import get_embedder, quantize, vector_key
 from binnr.models.embeddings.base import bundled_model_dir
 from binnr.models.embeddings.calibration import calibration_texts
 from binnr.models.embeddings.local import LocalEmbedder, clear_cache, load_local
+from binnr.models.embeddings.runners import SyncSession, run_one
 from binnr.settings import Settings
 
 SENTENCES = [
@@ -122,13 +124,14 @@ def test_calibration_texts_are_deterministic_and_varied() -> None:
     assert min(words) <= 2 and max(words) >= 150  # from one-word posts to 256-token paragraphs
 
 
+def _broken(*args: object, **kwargs: object) -> None:
+    raise RuntimeError("no int8 today")
+
+
 def test_failed_quantisation_falls_back_to_fp32(
     tiny_bert: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(*args: object, **kwargs: object) -> None:
-        raise RuntimeError("no int8 today")
-
-    monkeypatch.setattr(quantize, "quantize_openvino", broken)
+    monkeypatch.setattr(quantize, "quantize_openvino", _broken)
     clear_cache()
     embedder = load_local(
         model=str(tiny_bert), backend="openvino", cache_dir=tmp_path, precision="int8"
@@ -138,8 +141,50 @@ def test_failed_quantisation_falls_back_to_fp32(
     clear_cache()
 
 
-def test_settings_choose_the_precision(tiny_bert: Path, tmp_path: Path) -> None:
-    assert Settings(home=tmp_path).embedding_precision == "fp32"  # int8 is opt-in
+def test_vectors_are_keyed_by_the_precision_that_runs(
+    pair: tuple[LocalEmbedder, ...],
+    tiny_bert: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fp32, int8 = pair
+    assert vector_key(fp32) == fp32.name and vector_key(int8) == f"{int8.name}@int8"
+    monkeypatch.setattr(quantize, "quantize_openvino", _broken)
+    clear_cache()
+    fallback = load_local(
+        model=str(tiny_bert), backend="openvino", cache_dir=tmp_path, precision="int8"
+    )
+    assert vector_key(fallback) == fallback.name  # it runs fp32, so its vectors are fp32 ones
+    clear_cache()
+
+
+def test_a_graph_wrong_at_one_width_is_refused(
+    pair: tuple[LocalEmbedder, ...], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """OpenVINO 2026.4's int8 attention was wrong at exactly 32 tokens: the check pads to 32."""
+    from binnr.models.embeddings import local
+
+    fp32, _ = pair
+
+    class WrongAt32:
+        backend = "openvino"
+
+        def session(self) -> SyncSession:
+            def run(batch: dict[str, np.ndarray]) -> np.ndarray:
+                out = run_one(fp32.loaded.runner, batch)
+                return out[:, ::-1].copy() if batch["input_ids"].shape[1] == 32 else out
+
+            return SyncSession(run)
+
+    with pytest.raises(ModelError, match="disagrees"):
+        local._verify(WrongAt32(), fp32.loaded.spec, fp32.loaded.tokens)  # type: ignore[arg-type]
+
+
+def test_settings_choose_the_precision(
+    tiny_bert: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("BINNR_EMBEDDING_PRECISION", raising=False)  # tests pin fp32 (conftest)
+    assert Settings(_env_file=None, home=tmp_path).embedding_precision == "int8"  # type: ignore[call-arg]
     settings = Settings(home=tmp_path, embedding_model=str(tiny_bert), embedding_precision="fp32")
     embedder = get_embedder(settings)
     assert isinstance(embedder, LocalEmbedder) and embedder.loaded.precision == "fp32"

@@ -18,7 +18,15 @@ from binnr.models.embeddings.base import (
     Backend,
     Embedder,
     resolve_model_dir,
+    vector_key,
 )
 from binnr.models.embeddings.local import get_embedder
 
-__all__ = ["BUILTIN_MODEL", "Backend", "Embedder", "get_embedder", "resolve_model_dir"]
+__all__ = [
+    "BUILTIN_MODEL",
+    "Backend",
+    "Embedder",
+    "get_embedder",
+    "resolve_model_dir",
+    "vector_key",
+]

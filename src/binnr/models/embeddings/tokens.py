@@ -65,9 +65,12 @@ def tokenize(
     return ids
 
 
-def pad_batch(tokens: Tokens, rows: Sequence[Sequence[int]]) -> dict[str, np.ndarray]:
-    """Right-padded int64 ``input_ids``/``attention_mask`` (+ zero ``token_type_ids``)."""
-    width = max((len(r) for r in rows), default=1)
+def pad_batch(
+    tokens: Tokens, rows: Sequence[Sequence[int]], *, width: int = 0
+) -> dict[str, np.ndarray]:
+    """Right-padded int64 ``input_ids``/``attention_mask`` (+ zero ``token_type_ids``), as wide
+    as the longest row or ``width``, whichever is more."""
+    width = max(max((len(r) for r in rows), default=1), width)
     input_ids = np.full((len(rows), width), tokens.pad_id, dtype=np.int64)
     mask = np.zeros((len(rows), width), dtype=np.int64)
     for i, row in enumerate(rows):
