@@ -105,10 +105,12 @@ def _child(fn: Callable[..., Any], kwargs: dict[str, Any], sender: Connection) -
         os.nice(CHILD_NICE)
     try:
         result = fn(**kwargs, progress=_RelayProgress(sender))
-    except BaseException as exc:  # everything goes back to the job, which reports it
-        sender.send(("error", _portable(exc)))
-    else:
         sender.send(("result", result))
+    except (BrokenPipeError, EOFError):
+        return  # the parent is gone (server stopped, job cancelled): nobody to report to
+    except BaseException as exc:  # everything goes back to the job, which reports it
+        with contextlib.suppress(BrokenPipeError, EOFError):
+            sender.send(("error", _portable(exc)))
     finally:
         sender.close()
 
