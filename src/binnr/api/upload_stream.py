@@ -28,6 +28,7 @@ from binnr.prep.files import upload_suffix
 MAX_FIELD_BYTES = 64 * 1024
 #: Bytes gathered before one write is handed to the worker thread.
 WRITE_BYTES = 1 << 20
+_IOV_MAX = min(1024, os.sysconf("SC_IOV_MAX")) if hasattr(os, "sysconf") else 1024
 
 
 @dataclass
@@ -41,6 +42,13 @@ class StreamedForm:
 
 
 def _write_all(fd: int, views: list[memoryview]) -> None:
+    # writev takes at most IOV_MAX buffers (1,024 on Linux); a client sending small chunks
+    # (one CSV row each) fills a batch with tens of thousands
+    for start in range(0, len(views), _IOV_MAX):
+        _writev_all(fd, views[start : start + _IOV_MAX])
+
+
+def _writev_all(fd: int, views: list[memoryview]) -> None:
     # writev takes the received chunks as they are (no joining copy); it may write less
     # than asked (a signal, a full disk): the rest follows, or the error surfaces.
     written = os.writev(fd, views)
