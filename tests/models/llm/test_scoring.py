@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import torch
 
+from binnr.models.llm.batching import common_prefix
 from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.local import LocalClient
 from binnr.models.llm.precision import inference_dtype
@@ -55,6 +56,13 @@ def test_empty_inputs_are_refused(tiny: tuple[Any, Any]) -> None:
     model, _ = tiny
     with pytest.raises(ValueError):
         score_labels(model, prefixes=[[1, 2]], completions=[[]])
+
+
+def test_common_prefix_leaves_every_row_a_token() -> None:
+    assert common_prefix([[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 9]]) == 2
+    assert common_prefix([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter row keeps its last token
+    assert common_prefix([[7, 1], [8, 1]]) == 0
+    assert common_prefix([[1, 2, 3, 4, 5]] * 3) == 4
 
 
 def test_packs_keep_rows_in_order_within_the_budget() -> None:
@@ -105,7 +113,7 @@ def test_inference_dtype() -> None:
     assert inference_dtype("bf16", cpu) == torch.bfloat16
     assert inference_dtype("auto", gpu) == torch.float32
     assert inference_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
-    assert Settings().llm_precision == "fp32"  # exact by default; bf16 is opt-in
+    assert Settings().llm_precision == "auto"  # bf16 only where AMX makes it pay
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])
