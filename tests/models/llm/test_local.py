@@ -167,7 +167,7 @@ def test_cached_prefix_scoring_matches_full_sequences(tiny: tuple[Any, Any], sty
     prefixes = [fmt.prefix_ids(fmt.user_text(t, LABELS)) for t in texts]
     assert (common_prefix(prefixes) >= MIN_SHARED) == (style == "instruct")
     completions = [fmt.completion_ids(x) for x in ["positive", "neg", "really quite awful"]]
-    got = score_labels(model, prefixes=prefixes, completions=completions, pad_id=0)
+    got = score_labels(model, prefixes=prefixes, completions=completions)
     for i, prefix in enumerate(prefixes):
         for j, completion in enumerate(completions):
             ids = torch.tensor([[*prefix, *completion]])

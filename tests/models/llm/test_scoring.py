@@ -8,10 +8,11 @@ from typing import Any
 import pytest
 import torch
 
+from binnr.models.llm.batching import common_prefix
 from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.local import LocalClient
 from binnr.models.llm.precision import inference_dtype
-from binnr.models.llm.scoring import LabelBlock, length_batches, score_labels
+from binnr.models.llm.scoring import LabelBlock, LabelScorer, packs, score_labels
 from binnr.settings import Settings
 from tests.support.tiny_llm import synthetic
 
@@ -35,9 +36,9 @@ def test_batched_scoring_equals_one_row_at_a_time(tiny: tuple[Any, Any], style: 
     # different lengths, and two labels that share their first tokens
     answers = ["positive", "negative", "neg", "really quite awful", "really quite"]
     completions = [fmt.completion_ids(a) for a in answers]
-    batched = score_labels(model, prefixes=prefixes, completions=completions, pad_id=0)
+    batched = score_labels(model, prefixes=prefixes, completions=completions)
     single = torch.cat(
-        [score_labels(model, prefixes=[p], completions=completions, pad_id=0) for p in prefixes]
+        [score_labels(model, prefixes=[p], completions=completions) for p in prefixes]
     )
     assert batched.shape == (len(texts), len(answers))
     torch.testing.assert_close(batched, single, atol=1e-4, rtol=1e-4)
@@ -54,16 +55,56 @@ def test_label_block_layout() -> None:
 def test_empty_inputs_are_refused(tiny: tuple[Any, Any]) -> None:
     model, _ = tiny
     with pytest.raises(ValueError):
-        score_labels(model, prefixes=[[1, 2]], completions=[[]], pad_id=0)
+        score_labels(model, prefixes=[[1, 2]], completions=[[]])
 
 
-def test_length_batches_cover_every_row_once_sorted_within_windows() -> None:
-    lengths = [5, 1, 9, 3, 3, 7, 2, 8, 6, 4]
-    batches = list(length_batches(lengths, 3, window=2))  # windows of 6 rows
-    assert sorted(i for b in batches for i in b) == list(range(10))
-    assert [len(b) for b in batches] == [3, 3, 3, 1]
-    first_window = [i for b in batches[:2] for i in b]
-    assert [lengths[i] for i in first_window] == sorted(lengths[:6])
+def test_common_prefix_leaves_every_row_a_token() -> None:
+    assert common_prefix([[1, 2, 3, 4], [1, 2, 3, 5], [1, 2, 9]]) == 2
+    assert common_prefix([[1, 2, 3], [1, 2, 3, 4]]) == 2  # the shorter row keeps its last token
+    assert common_prefix([[7, 1], [8, 1]]) == 0
+    assert common_prefix([[1, 2, 3, 4, 5]] * 3) == 4
+
+
+def test_packs_keep_rows_in_order_within_the_budget() -> None:
+    sizes = [5, 1, 9, 3, 3, 7, 2, 8, 6, 40]
+    got = list(packs(sizes, budget=10, max_rows=3))
+    assert [i for p in got for i in p] == list(range(10))  # every row once, in input order
+    assert got == [[0, 1], [2], [3, 4], [5, 6], [7], [8], [9]]  # a row over budget runs alone
+    assert list(packs([1] * 7, budget=100, max_rows=3)) == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+@pytest.mark.parametrize("budget", [1, 40, 10_000])  # one row per pack .. everything in one
+def test_packed_scores_equal_padded_per_row_scores(tiny: tuple[Any, Any], budget: int) -> None:
+    """Packing and the once-per-call prefix cache change no score (vs. a plain forward)."""
+    model, tokenizer = tiny
+    fmt = ChatFormat(tokenizer, prompt_style="instruct")
+    texts = [p for p, _ in synthetic(9, seed=5)] + ["bad", "a very long bad film today here"]
+    prefixes = [fmt.prefix_ids(fmt.user_text(t, LABELS)) for t in texts]
+    completions = [fmt.completion_ids(a) for a in ["positive", "negative", "pos"]]
+    got = score_labels(model, prefixes=prefixes, completions=completions, budget=budget)
+    want = torch.zeros_like(got)
+    for i, prefix in enumerate(prefixes):
+        for j, completion in enumerate(completions):
+            with torch.no_grad():
+                logits = model(input_ids=torch.tensor([[*prefix, *completion]])).logits[0]
+            logp = torch.log_softmax(logits, dim=-1)
+            start = len(prefix) - 1
+            want[i, j] = sum(logp[start + k, t] for k, t in enumerate(completion))
+    torch.testing.assert_close(got, want, atol=1e-4, rtol=1e-4)
+
+
+def test_scorer_keeps_its_prefix_cache_between_packs(tiny: tuple[Any, Any]) -> None:
+    model, tokenizer = tiny
+    fmt = ChatFormat(tokenizer, prompt_style="instruct")
+    prefixes = [fmt.prefix_ids(fmt.user_text(t, LABELS)) for t in ["good day", "bad film"]]
+    shared = 4
+    scorer = LabelScorer(
+        model, completions=[fmt.completion_ids(a) for a in LABELS], shared=prefixes[0][:shared]
+    )
+    first = scorer.score([p[shared:] for p in prefixes])
+    again = scorer.score([p[shared:] for p in prefixes])  # the cache was cut back to the prefix
+    torch.testing.assert_close(first, again)
+    assert scorer.cache.get_seq_length() == shared
 
 
 def test_inference_dtype() -> None:
@@ -72,7 +113,7 @@ def test_inference_dtype() -> None:
     assert inference_dtype("bf16", cpu) == torch.bfloat16
     assert inference_dtype("auto", gpu) == torch.float32
     assert inference_dtype("auto", cpu) in (torch.float32, torch.bfloat16)
-    assert Settings().llm_precision == "fp32"  # exact by default; bf16 is opt-in
+    assert Settings().llm_precision == "auto"  # bf16 only where AMX makes it pay
 
 
 @pytest.mark.parametrize("precision", ["fp32", "bf16"])

@@ -85,12 +85,12 @@ def prefix_cache(model: torch.nn.Module, ids: Sequence[int], batch: int) -> Any:
 
 def common_prefix(rows: Sequence[Sequence[int]]) -> int:
     """Length of the longest common token prefix, leaving every row at least one own token."""
-    limit = min(len(r) for r in rows) - 1
-    first = rows[0]
-    n = 0
-    while n < limit and all(r[n] == first[n] for r in rows):
-        n += 1
-    return n
+    first = list(rows[0])
+    n = min(len(r) for r in rows) - 1
+    for row in rows[1:]:  # list slices compare in C: fast even for a million rows
+        while n > 0 and list(row[:n]) != first[:n]:
+            n = next((i for i in range(n) if row[i] != first[i]), n)
+    return max(n, 0)
 
 
 def accepts(model: torch.nn.Module, argument: str) -> bool:

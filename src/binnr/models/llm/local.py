@@ -4,8 +4,8 @@ A fine-tuned model is a folder with ``adapter/`` (PEFT) and ``llm.json`` (base m
 labels, prompt style, options, metrics); the base weights are never copied. Classification
 scores every label's log-likelihood (:mod:`.scoring`) instead of parsing generated text: a base
 model (zero-shot) gets the label-listing instruction, an adapter the prompt style it was tuned
-with. Prompts are scored in batches of similar token length; inference runs in
-``BINNR_LLM_PRECISION`` (:mod:`.precision`).
+with. The prompts' shared start runs once per call and rows are packed into long sequences
+(:mod:`.scoring`); inference runs in ``BINNR_LLM_PRECISION`` (:mod:`.precision`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,11 @@ from binnr.errors import InvalidInput, ModelError
 from binnr.models.llm import lora
 from binnr.models.llm.base import DEFAULT_MODELS, Classification, FinetuneOptions, Role
 from binnr.models.llm.base import resolve_model_type as resolve
+from binnr.models.llm.batching import common_prefix
 from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.gguf_base import load_base
 from binnr.models.llm.precision import inference_dtype, to_inference
-from binnr.models.llm.scoring import length_batches, score_labels
+from binnr.models.llm.scoring import PACK_TOKENS, LabelScorer, packs
 from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
@@ -60,12 +61,14 @@ class LocalClient:
         *,
         settings: Settings,
         device: str | None = None,
-        predict_batch_size: int = 16,
+        predict_batch_size: int = 64,
+        pack_tokens: int = PACK_TOKENS,
         threads: int | None = None,
     ) -> None:
         self.settings = settings
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
-        self.predict_batch_size = predict_batch_size
+        self.predict_batch_size = predict_batch_size  # rows per packed sequence, at most
+        self.pack_tokens = pack_tokens
         self.threads = threads or min(2, os.cpu_count() or 1)
         self._cache: dict[tuple[str, float], Loaded] = {}
         self._lock = threading.Lock()
@@ -137,20 +140,21 @@ class LocalClient:
         fmt = ChatFormat(
             loaded.tokenizer, loaded.meta["max_prompt_tokens"], loaded.meta["prompt_style"]
         )
-        completions = [fmt.completion_ids(label) for label in labels]
         # A tuned model saw its training label list in the instruction: keep that exact text.
         shown = list(loaded.meta.get("labels") or labels)
         prefixes = _prefixes(fmt, prompts, shown, progress)
+        shared = common_prefix(prefixes) if len(prefixes) > 1 else 0
+        scorer = LabelScorer(
+            loaded.model,
+            completions=[fmt.completion_ids(label) for label in labels],
+            shared=prefixes[0][:shared] if prefixes else [],
+        )
+        sizes = [scorer.row_tokens(len(p) - shared) for p in prefixes]
         out: list[Classification | None] = [None] * len(prompts)
         done = 0
-        for rows in length_batches([len(p) for p in prefixes], self.predict_batch_size):
+        for rows in packs(sizes, budget=self.pack_tokens, max_rows=self.predict_batch_size):
             progress.check_cancelled()
-            totals = score_labels(
-                loaded.model,
-                prefixes=[prefixes[i] for i in rows],
-                completions=completions,
-                pad_id=_pad_id(loaded.tokenizer),
-            )
+            totals = scorer.score([prefixes[i][shared:] for i in rows])
             for i, row in zip(rows, totals, strict=True):
                 out[i] = _classification(row, labels)
             done += len(rows)

@@ -1,16 +1,19 @@
 """The dtype local LLM inference runs in (``BINNR_LLM_PRECISION``); training is always fp32.
 
-``fp32`` (the default) is exact: predictions equal those of fp32 training-time scoring, and
-bench/llm.py's macro-F1 is unchanged. ``bf16`` runs the decoder layers in bfloat16; ``auto``
-picks bf16 only on a CPU with AMX bf16 tiles, where bf16 matrix products are several times
-faster (SmolLM2-135M: ~25 vs ~10 rows per CPU second in a single-thread micro-benchmark), and
-fp32 elsewhere (emulated bf16 is slower; GPUs are fast enough in fp32). bf16 moves each label's
-total log-probability by ~0.06 on average, so rows whose labels score almost alike (many
-zero-shot rows: the base model barely prefers one label) can change their answer: on the bench
-slice 96% of zero-shot and 99% of tuned labels matched fp32, macro-F1 within ±0.012. The final
-norm and the vocabulary projection stay fp32 (they run on a few positions per row only):
-rounding the logits themselves was a third of that error (zero-shot on 256 tweets: 96.9% of
-labels as fp32 instead of 92.6%).
+``auto`` (the default) picks bf16 on a CPU with AMX bf16 tiles, where oneDNN's bf16 matrix
+products are several times faster, and fp32 elsewhere (emulated bf16 is slower; GPUs are fast
+enough in fp32). It is the default because fp32 cannot get near the 50 rows/s target on two
+cores (packed scoring, SmolLM2-135M: ~8 fp32 vs ~20 bf16 rows per CPU second) while the labels
+barely move. ``fp32`` is exact: predictions equal those of fp32 training-time scoring. ``bf16``
+moves each label's total log-probability by ~0.07 on average, so rows whose labels score almost
+alike (many zero-shot rows: the base model barely prefers one label) can change their answer:
+zero-shot on 200 bench tweets 191/200 labels as fp32, macro-F1 0.340 vs 0.335; earlier runs on
+the bench slice: 96% zero-shot and 99% tuned, macro-F1 within ±0.012 (sampling noise on 500
+rows is about ±0.02). The final norm and the vocabulary projection stay fp32 (they run on a few
+positions per row only): rounding the logits themselves was a third of that error (zero-shot on
+256 tweets: 96.9% of labels as fp32 instead of 92.6%). Computing only the matrix products in
+bf16 (residual stream and norms fp32) was slower than all-bf16 layers (13 vs 19 rows per CPU
+second on a busy machine), so it was not kept.
 """
 
 from __future__ import annotations
@@ -59,7 +62,9 @@ class _Fp32Head(torch.nn.Module):
         self.out_features, self.in_features = weight.shape
 
     def forward(self, hidden: torch.Tensor) -> torch.Tensor:
-        return torch.nn.functional.linear(hidden.float(), self.weight)
+        # contiguous: a strided slice (logits_to_keep) made matmul expand the 49152-row weight
+        # per row into a batched product, which took most of a bf16 classify call
+        return torch.nn.functional.linear(hidden.float().contiguous(), self.weight)
 
 
 def _has_amx_bf16() -> bool:
