@@ -77,11 +77,11 @@ def _run(srv: Server, path: str, body: dict[str, Any]) -> dict[str, Any]:
     return dict(job["result"])
 
 
-def test_walkthrough_gbm_on_snowflake(sf_server: Server) -> None:
-    client = sf_server.client
-    assert client.get("/healthz").json()["warehouse"] == "snowflake"
-    loaded = upload(client, _csv(300), "reviews", filename="reviews.csv")
-    assert loaded["status"] == "succeeded" and loaded["result"]["rows_loaded"] == 300
+@pytest.fixture(scope="module")
+def sf_tables(sf_server: Server) -> dict[str, Any]:
+    """The upload and the classification tables every test here reads (made once, so any test
+    also runs alone): the two job results."""
+    loaded = upload(sf_server.client, _csv(300), "reviews", filename="reviews.csv")
     body = {
         "table_name": "reviews",
         "source_columns": ["text"],
@@ -90,7 +90,14 @@ def test_walkthrough_gbm_on_snowflake(sf_server: Server) -> None:
         "create_validation": True,
         "validation_fraction": 0.2,
     }
-    tables = prepare(client, body)
+    return {"loaded": loaded, "tables": prepare(sf_server.client, body)}
+
+
+def test_walkthrough_gbm_on_snowflake(sf_server: Server, sf_tables: dict[str, Any]) -> None:
+    client = sf_server.client
+    assert client.get("/healthz").json()["warehouse"] == "snowflake"
+    loaded, tables = sf_tables["loaded"], sf_tables["tables"]
+    assert loaded["status"] == "succeeded" and loaded["result"]["rows_loaded"] == 300
     assert tables["status"] == "succeeded", tables
     rows = {t["role"]: t["rows"] for t in tables["result"]["tables"]}
     assert rows["predict"] == 34 and rows["train"] + rows["validation"] == 266
@@ -125,6 +132,7 @@ def test_walkthrough_gbm_on_snowflake(sf_server: Server) -> None:
     ]
 
 
+@pytest.mark.usefixtures("sf_tables")
 def test_cluster_with_cortex_embeddings(sf_server: Server) -> None:
     result = _run(
         sf_server,
@@ -145,6 +153,7 @@ def test_cluster_with_cortex_embeddings(sf_server: Server) -> None:
     assert again["texts_embedded"] == 0
 
 
+@pytest.mark.usefixtures("sf_tables")
 def test_llm_with_cortex(sf_server: Server) -> None:
     client = sf_server.client
     body = {
@@ -179,6 +188,7 @@ def test_llm_with_cortex(sf_server: Server) -> None:
     assert answer == {"model_name": model, "provider": "cortex", "response": "positive"}
 
 
+@pytest.mark.usefixtures("sf_tables")
 def test_snowflake_ml_engine_fails_clearly_on_fakesnow(sf_server: Server) -> None:
     """fakesnow has no SNOWFLAKE.ML: the original's statements run and fail with a clear error.
 
