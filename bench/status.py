@@ -172,13 +172,13 @@ def prepare_training(base: str, rows: int) -> None:
         assert job["status"] == "succeeded", job
 
 
-def load(base: str, train: bool, upload_rows: int, ids: Any, ready: Any) -> None:
+def load(base: str, train: str, upload_rows: int, ids: Any, ready: Any) -> None:
     """(In a child process, so sending 1M rows does not slow the bench's own clients.)
     A GBM training, then a large upload, both in the server while latency is measured."""
     big = labelled_csv(upload_rows, seed=1)
     with httpx.Client(base_url=base, timeout=600) as c:
         if train:  # (--train-rows 0: the upload alone)
-            body = {"training_table": "gbm_source_target_train", "params": {"model": "lightgbm"}}
+            body = {"training_table": "gbm_source_target_train", "params": {"model": train}}
             ids.append(c.post("/classification/gbm/train", json=body).json()["task_id"])
             time.sleep(1.0)  # the training is under way when the upload's bytes arrive
         ready.set()
@@ -255,6 +255,11 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--with-load", action="store_true")
     ap.add_argument("--train-rows", type=int, default=20_000)
+    ap.add_argument(
+        "--model",
+        default="lightgbm",
+        help="params.model of the training under load (auto reads embeddings: not isolated)",
+    )
     ap.add_argument("--upload-rows", type=int, default=1_000_000)
     ap.add_argument("--env", action="append", default=[], help="BINNR_X=value for the server")
     args = ap.parse_args()
@@ -272,7 +277,13 @@ def main() -> None:
                 load_ids, ready = manager.list(), manager.Event()
                 child = multiprocessing.Process(
                     target=load,
-                    args=(base, bool(args.train_rows), args.upload_rows, load_ids, ready),
+                    args=(
+                        base,
+                        args.model if args.train_rows else "",
+                        args.upload_rows,
+                        load_ids,
+                        ready,
+                    ),
                 )
                 child.start()
                 ready.wait()  # the training runs and the upload's bytes are on their way

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import scipy.sparse as sp
 
 from binnr.models.calibration import Temperature, expected_calibration_error, reliability_table
 from binnr.models.ensemble import train_auto
 from binnr.models.ensemble.bases import select_columns
-from binnr.models.ensemble.chunking import chunked, split_text
+from binnr.models.ensemble.chunking import chunked, precompute, split_text
 from binnr.models.ensemble.decision import difference_se, macro_f1
 from binnr.models.ensemble.features import fit_features, transform
 from binnr.models.label_issues import find_label_issues
@@ -117,3 +119,13 @@ def test_macro_f1_equals_scikit_learn_and_bootstrap_se_is_sane() -> None:
     assert difference_se(y, y, y, 3) == 0.0  # identical predictions: no uncertainty
     noisy = np.where(rng.random(400) < 0.3, rng.integers(0, 3, 400), y)
     assert 0.0 < difference_se(y, y, noisy, 3) < 0.1
+
+
+def test_precomputed_embeddings_answer_as_the_embedder_would() -> None:
+    """What a training in a child process gets: every chunk embedded beforehand, picklable."""
+    texts = ["short text", " ".join(f"w{i}" for i in range(500)), "", "short text"]
+    ready = pickle.loads(pickle.dumps(precompute(fake_embed, texts, window=40, max_chunks=3)))
+    np.testing.assert_array_equal(
+        chunked(ready, window=40, max_chunks=3)(texts),
+        chunked(fake_embed, window=40, max_chunks=3)(texts),
+    )

@@ -47,3 +47,27 @@ def chunked(embed: Embed, *, window: int = WINDOW, max_chunks: int = MAX_CHUNKS)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
     return run
+
+
+class Precomputed:
+    """An ``embed`` that answers from vectors computed earlier (picklable, unlike a closure):
+    what a training in another process gets, its parent having embedded every chunk."""
+
+    def __init__(self, texts: Sequence[str], vectors: np.ndarray) -> None:
+        self.index = {t: i for i, t in enumerate(texts)}
+        self.vectors = np.asarray(vectors, dtype=np.float32)
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
+        return self.vectors[[self.index[t] for t in texts]]
+
+
+def precompute(
+    embed: Embed, texts: Sequence[str], *, window: int = WINDOW, max_chunks: int = MAX_CHUNKS
+) -> Precomputed:
+    """Every chunk :func:`chunked` (same ``window`` and ``max_chunks``) will ask for."""
+    pieces = list(
+        dict.fromkeys(c for t in texts for c in split_text(t, window=window, max_chunks=max_chunks))
+    )
+    return Precomputed(pieces, embed(pieces) if pieces else np.zeros((0, 1), dtype=np.float32))

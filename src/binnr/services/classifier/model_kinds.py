@@ -17,6 +17,7 @@ import numpy as np
 
 from binnr.jobs.context import JobContext
 from binnr.jobs.isolated import run_isolated
+from binnr.models.ensemble.chunking import Precomputed, precompute
 from binnr.models.ensemble.params import AutoParams
 from binnr.models.label_issues import LabelIssue
 from binnr.models.metrics import summary
@@ -83,8 +84,9 @@ def embedder(ctx: JobContext, near: TableRef) -> Embed:
 
 def _train(ctx: JobContext, fn: Callable[..., Any], **kwargs: Any) -> Any:
     """``fn(**kwargs)`` with the job's progress; in a child process when nothing in it needs
-    this process (embeddings read and write the warehouse's cache, so they stay here)."""
-    if ctx.settings.isolate_training and kwargs.get("embed") is None:
+    this process: no embeddings, or embeddings computed beforehand (:class:`Precomputed`;
+    the embedder reads and writes the warehouse's cache, so it stays here)."""
+    if ctx.settings.isolate_training and isinstance(kwargs.get("embed"), Precomputed | None):
         return run_isolated(fn, progress=ctx.progress, **kwargs)
     return fn(progress=ctx.progress, **kwargs)
 
@@ -151,17 +153,29 @@ class AutoKind:
         from binnr.models.ensemble.training import train_auto
 
         knobs = params.params
+        auto = AutoParams.model_validate(knobs.model_dump(exclude={"lightgbm"}))
         embed = embedder(ctx, data.table) if knobs.model in _EMBEDDING_MODELS else None
+        eval_texts = data.evaluation.texts if data.evaluation else None
+        ready = None
+        if embed is not None and ctx.settings.isolate_training:
+            # embedded here (the cache lives in this process's warehouse), trained in a child
+            # as the training reads them: None and NaN become ''
+            every = [
+                "" if t is None or t != t else str(t)
+                for t in [*data.train.texts, *(eval_texts or [])]
+            ]
+            ready = precompute(embed, every, window=auto.window_words, max_chunks=auto.max_chunks)
         model = _train(
             ctx,
             train_auto,
             texts=data.train.texts,
             labels=data.train.labels,
-            params=AutoParams.model_validate(knobs.model_dump(exclude={"lightgbm"})),
-            embed=embed,
-            eval_texts=data.evaluation.texts if data.evaluation else None,
+            params=auto,
+            embed=ready or embed,
+            eval_texts=eval_texts,
             eval_labels=data.evaluation.labels if data.evaluation else None,
         )
+        model.embed = embed
         report = model.report
         evaluation = report.get("eval") or {}
         calibration = report.get("calibration") or {}
