@@ -22,6 +22,7 @@ from binnr.models import metrics
 from binnr.models.gbm_params import GbmParams
 from binnr.models.stacking import LinearScores, out_of_fold
 from binnr.models.text_features import SelectedTfidf, Vocabulary
+from binnr.models.texts import plain_texts as _clean
 from binnr.progress import Progress
 
 Embed = Callable[[Sequence[str]], np.ndarray]
@@ -39,11 +40,6 @@ def encode_classes(names: Sequence[str]) -> tuple[list[str], np.ndarray]:
         )
     index = {c: i for i, c in enumerate(classes)}
     return classes, np.array([index[v] for v in names], dtype=np.int64)
-
-
-def _clean(texts: Sequence[str | None]) -> list[str]:
-    """None and NaN become ''; everything else its ``str``."""
-    return ["" if t is None or (isinstance(t, float) and t != t) else str(t) for t in texts]
 
 
 def _embeddings(texts: list[str], given: np.ndarray | None, embed: Embed | None) -> np.ndarray:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from binnr.models.texts import plain_texts
+
 Embed = Callable[[Sequence[str]], np.ndarray]
 WINDOW = 160  # words per chunk
 MAX_CHUNKS = 8  # caps the cost of a very long text at 8 encoder calls
@@ -64,9 +66,15 @@ class Precomputed:
 
 
 def precompute(
-    embed: Embed, texts: Sequence[str], *, window: int = WINDOW, max_chunks: int = MAX_CHUNKS
+    embed: Embed,
+    texts: Sequence[str | None],
+    *,
+    window: int = WINDOW,
+    max_chunks: int = MAX_CHUNKS,
 ) -> Precomputed:
-    """Every chunk :func:`chunked` (same ``window`` and ``max_chunks``) will ask for."""
+    """Every chunk :func:`chunked` (same ``window`` and ``max_chunks``) will ask for, the
+    texts read as the training reads them (:func:`~binnr.models.texts.plain_texts`)."""
+    texts = plain_texts(texts)
     pieces = list(
         dict.fromkeys(c for t in texts for c in split_text(t, window=window, max_chunks=max_chunks))
     )

@@ -29,6 +29,7 @@ from binnr.models.ensemble.features import transform
 from binnr.models.ensemble.params import AutoParams
 from binnr.models.label_issues import LabelIssue, find_label_issues
 from binnr.models.text_features import SelectedTfidf
+from binnr.models.texts import plain_texts
 
 FORMAT = "binnr.auto/1"
 _CHUNK = 4096  # rows per predict chunk; chunks run on num_threads threads
@@ -98,7 +99,7 @@ class AutoModel:
 
     def predict_proba(self, texts: Sequence[str | None], embed: Embed | None = None) -> np.ndarray:
         """Calibrated probabilities (rows × labels). Stateless: call it per batch."""
-        clean = ["" if t is None or t != t else str(t) for t in texts]
+        clean = plain_texts(texts)
         emb = self._embeddings(clean, embed) if "embeddings" in self.scorers else None
         spans = [(a, min(a + _CHUNK, len(clean))) for a in range(0, len(clean), _CHUNK)]
         if not spans:

@@ -159,11 +159,7 @@ class AutoKind:
         ready = None
         if embed is not None and ctx.settings.isolate_training:
             # embedded here (the cache lives in this process's warehouse), trained in a child
-            # as the training reads them: None and NaN become ''
-            every = [
-                "" if t is None or t != t else str(t)
-                for t in [*data.train.texts, *(eval_texts or [])]
-            ]
+            every = [*data.train.texts, *(eval_texts or [])]
             ready = precompute(embed, every, window=auto.window_words, max_chunks=auto.max_chunks)
         model = _train(
             ctx,
