@@ -80,6 +80,13 @@ class Settings(BaseSettings):
         "fp32 (exact: same labels as training-time scoring), bf16 (~2.5x faster on AMX, a few "
         "labels differ)",
     )
+    llm_threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="CPU threads for local LLM work (default: up to 2). Fine-tuning uses them "
+        "in one process; predicting 256 rows or more runs one process per thread, each with "
+        "its own copy of the model (the model's Python code holds the interpreter lock)",
+    )
     openai_base_url: str | None = None
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("BINNR_OPENAI_API_KEY", "OPENAI_API_KEY")

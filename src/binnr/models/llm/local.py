@@ -10,6 +10,7 @@ with. The prompts' shared start runs once per call and rows are packed into long
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -32,6 +33,7 @@ from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.gguf_base import load_base
 from binnr.models.llm.precision import inference_dtype, to_inference
 from binnr.models.llm.scoring import PACK_TOKENS, LabelScorer, packs
+from binnr.models.llm.workers import Helper, score_packs
 from binnr.progress import NullProgress, Progress
 from binnr.settings import Settings
 
@@ -39,6 +41,9 @@ META_FILE = "llm.json"
 ADAPTER_DIR = "adapter"
 FORMAT = "binnr-llm/1"
 MAX_INSTRUCT_LABELS = 100
+#: Rows from which a classify call starts helper processes (:mod:`.workers`): loading the
+#: model in another process takes a few seconds, what about 250 rows take to score in one.
+HELPER_MIN_ROWS = 256
 
 
 @dataclass
@@ -69,8 +74,9 @@ class LocalClient:
         self.device = torch.device(device or ("cuda" if torch.cuda.is_available() else "cpu"))
         self.predict_batch_size = predict_batch_size  # rows per packed sequence, at most
         self.pack_tokens = pack_tokens
-        self.threads = threads or min(2, os.cpu_count() or 1)
+        self.threads = threads or settings.llm_threads or min(2, os.cpu_count() or 1)
         self._cache: dict[tuple[str, float], Loaded] = {}
+        self._helpers: list[Helper] = []
         self._lock = threading.Lock()
 
     def finetune(
@@ -149,17 +155,48 @@ class LocalClient:
             completions=[fmt.completion_ids(label) for label in labels],
             shared=prefixes[0][:shared] if prefixes else [],
         )
-        sizes = [scorer.row_tokens(len(p) - shared) for p in prefixes]
+        tails = [p[shared:] for p in prefixes]
+        sizes = [scorer.row_tokens(len(t)) for t in tails]
+        chosen = list(packs(sizes, budget=self.pack_tokens, max_rows=self.predict_batch_size))
+        # (the model is loaded above, so running helpers are this model's)
+        wanted = len(prompts) >= HELPER_MIN_ROWS or bool(self._helpers)
+        helpers = self.prepare(model_dir_or_name) if wanted else []
+        # the helpers take the other cores: this process keeps one thread for its share
+        torch.set_num_threads(max(1, self.threads - len(helpers)))
         out: list[Classification | None] = [None] * len(prompts)
         done = 0
-        for rows in packs(sizes, budget=self.pack_tokens, max_rows=self.predict_batch_size):
-            progress.check_cancelled()
-            totals = scorer.score([prefixes[i][shared:] for i in rows])
+        for rows, totals in score_packs(scorer, chosen, tails, helpers, progress.check_cancelled):
             for i, row in zip(rows, totals, strict=True):
                 out[i] = _classification(row, labels)
             done += len(rows)
             progress.update(done=done, total=len(prompts), message=f"{done}/{len(prompts)} rows")
         return [r for r in out if r is not None]
+
+    def prepare(self, model_dir_or_name: str | Path | None) -> list[Helper]:
+        """Load the model here and start its scoring helpers (once; see :mod:`.workers`).
+
+        On CPU with ``threads`` > 1, ``threads - 1`` helper processes load their own copy and
+        score packs alongside this process. They live as long as the model stays loaded.
+        """
+        self.load(model_dir_or_name)
+        wanted = self.threads - 1 if self.device.type == "cpu" and Helper.allowed() else 0
+        with self._lock:
+            self._helpers = [h for h in self._helpers if h.state != "failed"]
+            ref = str(model_dir_or_name) if model_dir_or_name else None
+            load = functools.partial(_helper_model, self.settings, ref)
+            self._helpers += [Helper(load) for _ in range(wanted - len(self._helpers))]
+            return list(self._helpers)
+
+    def close(self) -> None:
+        """Stop the scoring helpers and forget the loaded model."""
+        with self._lock:
+            self._forget()
+
+    def _forget(self) -> None:
+        self._cache.clear()  # one model in memory at a time
+        for helper in self._helpers:
+            helper.close()
+        self._helpers = []
 
     def complete(
         self,
@@ -199,7 +236,7 @@ class LocalClient:
         key = (str(meta_path.resolve()), meta_path.stat().st_mtime)
         with self._lock:
             if key not in self._cache:
-                self._cache.clear()  # one model in memory at a time
+                self._forget()
                 self._cache[key] = self._load_tuned(meta_path)
             return self._cache[key]
 
@@ -223,7 +260,7 @@ class LocalClient:
         key = (f"base:{ref}", 0.0)
         with self._lock:
             if key not in self._cache:
-                self._cache.clear()
+                self._forget()
                 model, tok = load_base(name=name, ref=ref, models_dir=self.settings.models_dir)
                 meta = {"base_model": name, "prompt_style": "instruct", "max_prompt_tokens": 256}
                 self._cache[key] = Loaded(self._for_inference(model), tok, meta)
@@ -237,6 +274,11 @@ class LocalClient:
     def _base_name(self, model_type: str | None) -> tuple[str, str]:
         ref = resolve(model_type, settings=self.settings, provider="local")
         return (model_type or "").strip() or DEFAULT_MODELS["local"], ref
+
+
+def _helper_model(settings: Settings, model_dir_or_name: str | None) -> PreTrainedModel:
+    """A helper process's copy of the model: loaded exactly as the caller loaded its own."""
+    return LocalClient(settings=settings, device="cpu", threads=1).load(model_dir_or_name).model
 
 
 def _encode(

@@ -85,6 +85,8 @@ class LabelScorer:
         if not completions or any(len(c) == 0 for c in completions):
             raise ValueError("completions must be non-empty")
         self.model = model
+        self.completions = [list(c) for c in completions]
+        self.shared_ids = list(shared)
         self.block = LabelBlock.build(completions)
         self.n_labels = len(completions)
         self.shared = len(shared)
