@@ -15,7 +15,12 @@ from binnr.jobs.context import JobContext
 from binnr.models.registry import ModelRecord
 from binnr.params.gbm import GbmTrainParams
 from binnr.services.classifier.issues import write_label_issues
-from binnr.services.classifier.model_kinds import TrainingData, kind_for_training, kind_of
+from binnr.services.classifier.model_kinds import (
+    Fitted,
+    TrainingData,
+    kind_for_training,
+    kind_of,
+)
 from binnr.services.label_map import LabelMap, resolve_labels
 from binnr.services.predictions import (
     PREDICTION_FIELDS,
@@ -37,11 +42,24 @@ class LocalEngine:
         data = _read(ctx, params)
         kind = kind_for_training(params)
         fitted = kind.fit(ctx, params, data)
+        try:
+            return self._register(ctx, data, kind.format, fitted, params)
+        finally:
+            fitted.discard()
+
+    def _register(
+        self,
+        ctx: JobContext,
+        data: TrainingData,
+        format: str,
+        fitted: Fitted,
+        params: GbmTrainParams,
+    ) -> dict[str, Any]:
         name = model_name_for("gbm", data.table)
         metadata = {
             **_metadata(params, data),
             **fitted.metadata,
-            "format": kind.format,
+            "format": format,
         }
         if fitted.label_issues is not None:
             issues = write_label_issues(ctx, data, fitted.label_issues)

@@ -8,6 +8,8 @@ kind from it (models saved before formats were recorded are text GBMs).
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +24,7 @@ from binnr.models.ensemble.params import AutoParams
 from binnr.models.label_issues import LabelIssue
 from binnr.models.metrics import summary
 from binnr.models.registry import ModelRecord
+from binnr.models.train_entry import fit_auto, fit_text_gbm
 from binnr.params.gbm import GbmTrainParams
 from binnr.services.embedding_cache import gbm_embedder
 from binnr.services.label_map import LabelMap
@@ -48,11 +51,21 @@ class TrainingData:
 
 @dataclass
 class Fitted:
-    """A trained model: how to save it, its metadata, and (auto) its suspicious labels."""
+    """A trained model's files (in a temporary ``folder``), its metadata and (auto) its
+    suspicious labels."""
 
-    save: Callable[[Path], None]
+    folder: Path
     metadata: dict[str, Any]
     label_issues: list[LabelIssue] | None = None
+
+    def save(self, target: Path) -> None:
+        """Move the model files into ``target`` (the registry's new model folder)."""
+        target.mkdir(parents=True, exist_ok=True)
+        for item in self.folder.iterdir():
+            shutil.move(item, target / item.name)
+
+    def discard(self) -> None:
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Predictor(Protocol):
@@ -82,13 +95,22 @@ def embedder(ctx: JobContext, near: TableRef) -> Embed:
     )
 
 
-def _train(ctx: JobContext, fn: Callable[..., Any], **kwargs: Any) -> Any:
-    """``fn(**kwargs)`` with the job's progress; in a child process when nothing in it needs
-    this process: no embeddings, or embeddings computed beforehand (:class:`Precomputed`;
-    the embedder reads and writes the warehouse's cache, so it stays here)."""
-    if ctx.settings.isolate_training and isinstance(kwargs.get("embed"), Precomputed | None):
-        return run_isolated(fn, progress=ctx.progress, **kwargs)
-    return fn(progress=ctx.progress, **kwargs)
+def _train(ctx: JobContext, fn: Callable[..., dict[str, Any]], **kwargs: Any) -> Fitted:
+    """``fn(folder=…, **kwargs)`` (a :mod:`binnr.models.train_entry` function) with the job's
+    progress; in a child process when nothing in it needs this process: no embeddings, or
+    embeddings computed beforehand (:class:`Precomputed`; the embedder reads and writes the
+    warehouse's cache, so it stays here). The model files wait in a temporary folder until
+    the registry takes them (:meth:`Fitted.save`)."""
+    folder = Path(tempfile.mkdtemp(prefix="binnr-fit-"))
+    try:
+        if ctx.settings.isolate_training and isinstance(kwargs.get("embed"), Precomputed | None):
+            out = run_isolated(fn, progress=ctx.progress, folder=folder, **kwargs)
+        else:
+            out = fn(progress=ctx.progress, folder=folder, **kwargs)
+    except BaseException:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return Fitted(folder=folder, metadata=out)
 
 
 class _Scored:
@@ -111,13 +133,11 @@ class TextGbmKind:
     format = TEXT_GBM_FORMAT
 
     def fit(self, ctx: JobContext, params: GbmTrainParams, data: TrainingData) -> Fitted:
-        from binnr.models import gbm
-
         knobs = params.params.lightgbm
         embed = embedder(ctx, data.table) if knobs.features == "text+embeddings" else None
-        model = _train(
+        fitted = _train(
             ctx,
-            gbm.train,
+            fit_text_gbm,
             texts=data.train.texts,
             labels=data.train.labels,
             eval_texts=data.evaluation.texts if data.evaluation else None,
@@ -125,15 +145,16 @@ class TextGbmKind:
             params=knobs,
             embed=embed,
         )
-        metadata = {
+        out = fitted.metadata
+        fitted.metadata = {
             "params": {**params.params.model_dump(), "model": "lightgbm"},
-            "metrics": summary(model.report),
-            "report": model.report,
-            "training_log": model.training_log,
-            "feature_importance": model.feature_importance,
+            "metrics": summary(out["report"]),
+            "report": out["report"],
+            "training_log": out["training_log"],
+            "feature_importance": out["feature_importance"],
             "evaluation_policy": "validation_table" if data.evaluation else "stratified holdout",
         }
-        return Fitted(save=model.save, metadata=metadata)
+        return fitted
 
     def load(self, ctx: JobContext, record: ModelRecord, near: TableRef) -> Predictor:
         from binnr.models import gbm
@@ -150,8 +171,6 @@ class AutoKind:
     format = AUTO_FORMAT
 
     def fit(self, ctx: JobContext, params: GbmTrainParams, data: TrainingData) -> Fitted:
-        from binnr.models.ensemble.training import train_auto
-
         knobs = params.params
         auto = AutoParams.model_validate(knobs.model_dump(exclude={"lightgbm"}))
         embed = embedder(ctx, data.table) if knobs.model in _EMBEDDING_MODELS else None
@@ -161,9 +180,9 @@ class AutoKind:
             # embedded here (the cache lives in this process's warehouse), trained in a child
             every = [*data.train.texts, *(eval_texts or [])]
             ready = precompute(embed, every, window=auto.window_words, max_chunks=auto.max_chunks)
-        model = _train(
+        fitted = _train(
             ctx,
-            train_auto,
+            fit_auto,
             texts=data.train.texts,
             labels=data.train.labels,
             params=auto,
@@ -171,14 +190,14 @@ class AutoKind:
             eval_texts=eval_texts,
             eval_labels=data.evaluation.labels if data.evaluation else None,
         )
-        model.embed = embed
-        report = model.report
+        out = fitted.metadata
+        report = out["report"]
         evaluation = report.get("eval") or {}
         calibration = report.get("calibration") or {}
-        metadata = {
+        fitted.metadata = {
             "params": knobs.model_dump(),
-            "chosen_model": model.chosen,
-            "bases": model.bases,
+            "chosen_model": out["chosen"],
+            "bases": out["bases"],
             "metrics": {**summary(evaluation), "ece": calibration.get("ece")},
             "report": evaluation,
             "leaderboard": report.get("leaderboard"),
@@ -186,7 +205,8 @@ class AutoKind:
             "ensemble": {k: v for k, v in report.items() if k not in ("eval", "calibration")},
             "evaluation_policy": report.get("eval_rows", "held-out rows"),
         }
-        return Fitted(save=model.save, metadata=metadata, label_issues=model.label_issues())
+        fitted.label_issues = out["label_issues"]
+        return fitted
 
     def load(self, ctx: JobContext, record: ModelRecord, near: TableRef) -> Predictor:
         from binnr.models.ensemble.model import AutoModel

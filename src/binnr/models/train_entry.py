@@ -1,0 +1,45 @@
+"""Training entry points a job can hand to a child process without loading the libraries.
+
+To pass ``gbm.train`` to a child, a job thread must first import :mod:`binnr.models.gbm`, and
+with it LightGBM, scikit-learn and SciPy, only to name the function. Measured with py-spy on
+``bench/status.py --with-load``: that import held the server's interpreter lock for about a
+second (extension initialisation, SciPy parsing its docstrings) and put the status p99 at
+108 ms. These functions live in a module that imports nothing heavy; the libraries load inside
+them, in whichever process runs them. Each one writes the model files into ``folder`` and
+returns plain data (reports, label issues), so the server does not unpickle a model either.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from binnr.progress import Progress
+
+
+def fit_text_gbm(*, folder: Path, progress: Progress, **kwargs: Any) -> dict[str, Any]:
+    """``model="lightgbm"``: :func:`binnr.models.gbm.train`, saved into ``folder``."""
+    from binnr.models import gbm  # LightGBM, scikit-learn: in this process only
+
+    model = gbm.train(progress=progress, **kwargs)
+    model.save(folder)
+    return {
+        "report": model.report,
+        "training_log": model.training_log,
+        "feature_importance": model.feature_importance,
+    }
+
+
+def fit_auto(*, folder: Path, progress: Progress, **kwargs: Any) -> dict[str, Any]:
+    """The ensemble (:func:`binnr.models.ensemble.training.train_auto`), saved into ``folder``,
+    with its label-issue ranking (computed here: it needs cleanlab)."""
+    from binnr.models.ensemble.training import train_auto  # as above
+
+    model = train_auto(progress=progress, **kwargs)
+    model.save(folder)
+    return {
+        "report": model.report,
+        "chosen": model.chosen,
+        "bases": model.bases,
+        "label_issues": model.label_issues(),
+    }
