@@ -131,8 +131,10 @@ class Settings(BaseSettings):
     )
     isolate_training: bool = Field(
         default=True,
-        description="Train text models without embeddings in a child process, so a training "
-        "never stalls the API (false: in the job's thread, saving the child's start-up)",
+        description="Run work that would stall the API in child processes: text-model "
+        "training (embeddings are computed here and handed over) and an embedding model's "
+        "first export and int8 quantisation (false: in the job's thread, saving the "
+        "children's start-up)",
     )
     switch_interval_ms: float = Field(
         default=0.5,

@@ -46,3 +46,15 @@ def test_a_lightgbm_training_leaves_the_server_without_lightgbm(server: Server) 
     maps = _mapped(server.process.pid)
     assert "python" in maps  # the server itself, not a wrapper
     assert [name for name in HEAVY if name in maps] == []
+
+    # the default model: embeddings (the model is exported in a child), trained in a child
+    response = server.client.post(
+        "/classification/gbm/train",
+        json={"training_table": "iso_source_target_train", "params": {"model": "auto"}},
+    )
+    job = wait_job(server.client, response.json()["task_id"], timeout=600)
+    assert job["status"] == "succeeded", job
+    # (PyTorch does load here: transformers imports it to read the tokenizer)
+    assert [name for name in HEAVY if name in _mapped(server.process.pid)] == []
+    prepared = list((server.home / "cache" / "embeddings" / ".prepared").iterdir())
+    assert len(prepared) == 1  # the export was built by a child process, which said so

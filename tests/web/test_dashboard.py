@@ -222,7 +222,8 @@ def test_start_and_cancel_a_job(ui: Page, dash_server: Server, screenshots: Path
     expect(ui.locator(".run-status .job-card")).to_have_attribute("data-status", "running")
     goto(ui, dash_server, "jobs")
     card = ui.locator(".job-list .job-card[data-status=running]")
-    expect(card.locator(".progress-text")).to_contain_text("ETA")
+    # the first ETA comes once the training child has started and loaded LightGBM
+    expect(card.locator(".progress-text")).to_contain_text("ETA", timeout=JOB_MS)
     shot(ui, screenshots, "07-jobs")
     # By keyboard, across a refresh: the list updates in place, so focus survives it.
     card.get_by_role("button", name=re.compile("^Cancel gbm.train")).focus()

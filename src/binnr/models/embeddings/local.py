@@ -33,6 +33,7 @@ from binnr.models.embeddings.export import (
     model_key,
 )
 from binnr.models.embeddings.modeling import ModelSpec, read_spec
+from binnr.models.embeddings.prepare import marker, prepare_in_child
 from binnr.models.embeddings.runners import (
     OnnxRunner,
     OpenVINORunner,
@@ -117,8 +118,10 @@ def load_local(
     batch_size: int = 64,
     roots: Sequence[Path] | None = None,
     precision: Precision = "fp32",
+    prepare_first: bool = False,
 ) -> LocalEmbedder:
-    """The embedder for ``model`` on ``backend``; exports to ``cache_dir`` on first use.
+    """The embedder for ``model`` on ``backend``; exports to ``cache_dir`` on first use
+    (``prepare_first``: in a child process, so that this one keeps serving).
 
     ``roots``: where a model path may lie (see :func:`resolve_model_dir`).
     ``precision="int8"`` quantises the OpenVINO export (once, cached beside it); other backends,
@@ -129,9 +132,11 @@ def load_local(
     with _LOCK:  # one load per key even when many jobs start at once
         loaded = _CACHE.get(key)
         if loaded is None:
-            loaded = _CACHE[key] = _load(
-                model, folder, backend=backend, cache_dir=cache_dir, precision=precision
-            )
+            load = partial(_load, model, folder, backend=backend, cache_dir=cache_dir)
+            if prepare_first:  # exports built off this interpreter (see :mod:`.prepare`)
+                done = marker(cache_dir, folder, backend, precision)
+                prepare_in_child(partial(load, precision=precision), done)
+            loaded = _CACHE[key] = load(precision=precision)
     return LocalEmbedder(loaded, batch_size=batch_size)
 
 
@@ -291,4 +296,5 @@ def get_embedder(settings: Settings, *, name: str | None = None) -> Embedder:
         batch_size=settings.embedding_batch_size,
         roots=None if model == settings.embedding_model else model_roots(settings),
         precision=settings.embedding_precision,
+        prepare_first=settings.isolate_training,
     )
