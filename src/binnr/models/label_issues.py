@@ -7,6 +7,8 @@ classes, how many rows labelled *i* really belong to *j* and flags that many of 
 likely ones; ``cleanlab.rank.get_label_quality_scores`` (self-confidence: the probability of the
 given label) orders them. cleanlab is used rather than a home-made version because its
 per-class thresholds are the published method (Northcutt et al., 2021) and are tested upstream.
+The ``auto`` classifier passes the probabilities of :mod:`binnr.models.ensemble.restack` (its base
+models' held-out probabilities re-stacked out of fold) where they have the lower log-loss.
 """
 
 from __future__ import annotations

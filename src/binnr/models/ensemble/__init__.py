@@ -37,8 +37,10 @@ are embedded and mean-pooled, then re-normalised.
 
 Calibration: each base model's probabilities are temperature-scaled on its out-of-fold scores,
 and the chosen model's final probabilities once more on all held-out rows
-(:mod:`binnr.models.calibration`). Label issues: cleanlab on those held-out probabilities
-(:mod:`binnr.models.label_issues`). Storage: :mod:`.model` (JSON, ``.npz``, LightGBM text).
+(:mod:`binnr.models.calibration`). Label issues: cleanlab (:mod:`binnr.models.label_issues`) on
+held-out probabilities: every base's re-stacked out of fold by a small network (:mod:`.restack`),
+or the chosen model's where that does not lower the log-loss. Storage: :mod:`.model` (JSON,
+``.npz``, LightGBM text).
 """
 
 from __future__ import annotations

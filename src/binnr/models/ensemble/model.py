@@ -4,7 +4,8 @@ Files (no pickles): ``auto.json`` (format, labels, params, the chosen model, per
 and temperatures, the report), ``vectorizer.json`` (text n-grams), ``linear.npz``,
 ``embeddings.npz``, ``meta.npz`` (coefficients), ``lightgbm.txt`` + ``lightgbm.npz`` (LightGBM's
 text model and the columns it reads) and ``heldout.npz`` (held-out probabilities of the
-labelled rows, for :meth:`AutoModel.label_issues`). Only the files of the base models the
+labelled rows, the chosen model's and every cross-fitted base's, for
+:meth:`AutoModel.label_issues`). Only the files of the base models the
 chosen model uses are written.
 """
 
@@ -27,6 +28,7 @@ from binnr.models.ensemble.crossfit import Blend, meta_features
 from binnr.models.ensemble.decision import decide
 from binnr.models.ensemble.features import transform
 from binnr.models.ensemble.params import AutoParams
+from binnr.models.ensemble.restack import issue_proba
 from binnr.models.label_issues import LabelIssue, find_label_issues
 from binnr.models.text_features import SelectedTfidf
 from binnr.models.texts import plain_texts
@@ -58,6 +60,7 @@ class AutoModel:
         self.labels, self.params, self.chosen = list(labels), params, chosen
         self.scorers, self.temperatures, self.meta = scorers, temperatures, meta
         self.vectorizer, self.info, self.heldout, self.embed = vectorizer, info, heldout, embed
+        self._issue_proba: np.ndarray | None = None  # computed by the first label_issues call
 
     @property
     def bases(self) -> list[str]:
@@ -78,10 +81,15 @@ class AutoModel:
         return self.heldout["rows"]
 
     def label_issues(self, *, limit: int | None = None) -> list[LabelIssue]:
-        """Labelled rows whose given label is likely wrong, most suspicious first."""
-        found = find_label_issues(
-            self.heldout["y"], self.heldout["proba"], self.labels, limit=limit
-        )
+        """Labelled rows whose given label is likely wrong, most suspicious first (ranked on the
+        bases' held-out probabilities re-stacked for it, :mod:`.restack`, where they are kept)."""
+        if self._issue_proba is None:
+            y, proba = self.heldout["y"], self.heldout["proba"]
+            if "bases" in self.heldout:  # models saved before it was stored: the stack's
+                p = self.params
+                proba = issue_proba(y, proba, self.heldout["bases"], folds=p.folds, seed=p.seed)
+            self._issue_proba = proba
+        found = find_label_issues(self.heldout["y"], self._issue_proba, self.labels, limit=limit)
         rows = self.heldout["rows"]
         for issue in found:  # report input positions, not positions among labelled rows
             issue.index = int(rows[issue.index])

@@ -99,9 +99,17 @@ def _train(
         meta=meta if chosen == "stack" else None,
         vectorizer=vectorizer,
         info={"report": report, "decision_offsets": offsets.tolist()},
-        heldout={"proba": proba, "y": y_all, "rows": rows.positions[order]},
+        heldout={"proba": proba, "y": y_all, "rows": rows.positions[order]} | _bases(heldout, fits),
         embed=embed,
     )
+
+
+def _bases(heldout: dict[str, np.ndarray], fits: dict[str, CrossFit]) -> dict[str, np.ndarray]:
+    """Every cross-fitted base's held-out probabilities (rows × bases × labels), whichever model
+    was chosen: label issues re-stack them (:mod:`.restack`). Nothing with a single base."""
+    if len(fits) < 2:
+        return {}
+    return {"bases": np.stack([heldout[b] for b in fits], axis=1).astype(np.float32)}
 
 
 def _cross_fit_all(
