@@ -42,7 +42,7 @@ ADAPTER_DIR = "adapter"
 FORMAT = "binnr-llm/1"
 MAX_INSTRUCT_LABELS = 100
 #: Rows from which a classify call starts helper processes (:mod:`.workers`): loading the
-#: model in another process takes a few seconds, what about 250 rows take to score in one.
+#: model in another process takes a few seconds, about as long as scoring 250 rows in one.
 HELPER_MIN_ROWS = 256
 
 
