@@ -5,7 +5,8 @@ Base models (each also available alone through ``AutoParams.model``):
 - ``linear``: a linear SVM (``LinearSVC``) on word 1–2-gram and ``char_wb`` 2–5-gram TF-IDF
   (:mod:`.features`); its margins become probabilities by temperature scaling. Measured
   against logistic regression on the same features: as accurate and 5–10x faster to train.
-  ``C`` is chosen per dataset on the first fold (:mod:`.crossfit`).
+  ``C`` is chosen per dataset on the first fold, on every fold when there are few rows
+  (:mod:`.crossfit`).
 - ``lightgbm``: LightGBM on the chi²-selected 2,000 columns of the same features (5,000 cost
   twice the time for no measured gain).
 - ``embeddings``: logistic regression on sentence embeddings from ``embed(texts)``.
@@ -37,10 +38,12 @@ are embedded and mean-pooled, then re-normalised.
 
 Calibration: each base model's probabilities are temperature-scaled on its out-of-fold scores,
 and the chosen model's final probabilities once more on all held-out rows
-(:mod:`binnr.models.calibration`). Label issues: cleanlab (:mod:`binnr.models.label_issues`) on
-held-out probabilities: every base's re-stacked out of fold by a small network (:mod:`.restack`),
-or the chosen model's where that does not lower the log-loss. Storage: :mod:`.model` (JSON,
-``.npz``, LightGBM text).
+(:mod:`binnr.models.calibration`). Below ``calibration_rows`` (1,000) training rows,
+cross-fitting is repeated with new folds and these fits, and the meta-model's, use every
+repetition's out-of-fold rows (:mod:`.pooling`). Label issues: cleanlab
+(:mod:`binnr.models.label_issues`) on held-out probabilities: every base's re-stacked out of
+fold by a small network (:mod:`.restack`), or the chosen model's where that does not lower the
+log-loss. Storage: :mod:`.model` (JSON, ``.npz``, LightGBM text).
 """
 
 from __future__ import annotations

@@ -24,13 +24,14 @@ from sklearn.svm import LinearSVC
 _MISSING = 10.0  # score gap below the row's lowest for a label the model never saw
 
 
-def assign_folds(y: np.ndarray, folds: int, seed: int) -> np.ndarray:
+def assign_folds(y: np.ndarray, folds: int, seed: int, *, repeat: int = 0) -> np.ndarray:
     """Stratified fold per row: each class's shuffled rows dealt round-robin from a random start.
 
     A class with fewer rows than folds lands in some folds only (never an error); those folds'
-    models do not know it, and the others predict its rows.
+    models do not know it, and the others predict its rows. ``repeat`` > 0 deals another,
+    independent assignment from the same seed (repeated cross-fitting).
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(seed if repeat == 0 else [seed, repeat])
     fold = np.zeros(len(y), dtype=np.int64)
     for c in np.unique(y):
         idx = rng.permutation(np.flatnonzero(y == c))

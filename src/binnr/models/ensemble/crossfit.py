@@ -1,12 +1,14 @@
 """Out-of-fold scores of each base model, and the stack's meta-model.
 
 :func:`cross_fit` trains one base model ``folds`` times, each time without one fold, and keeps
-(a) every training row's scores from the model that did not see it and (b) the evaluation
-rows' scores averaged over the fold models. A linear model's regularisation ``C`` is chosen on
-the first fold from a small grid (lowest log-loss after temperature scaling) and kept for the
-other folds and the refit: sparse n-grams want very different ``C`` on tweets and on articles,
-so no single value is right for text in general. LightGBM early-stops on each held-out fold;
-the refit uses the median of the best round counts.
+(a) every training row's scores from the model that did not see it and (b) the evaluation rows'
+scores averaged over the fold models; given several fold assignments (few rows,
+:mod:`.pooling`), (a) once per assignment and (b) from the first. A linear model's
+regularisation ``C`` is chosen from a small grid (lowest log-loss after temperature scaling) on
+the first fold, or on every fold of the first assignment when there are several, and kept for
+the other folds and the refit: sparse n-grams want very different ``C`` on tweets and on
+articles, so no single value is right for text in general. LightGBM early-stops on each held-out
+fold; the refit uses the median of the best round counts.
 
 The meta-model (:class:`Blend`) is a weighted sum of the base models' temperature-scaled
 log-probabilities (a product of experts), one non-negative weight per base fitted on the
@@ -36,7 +38,11 @@ _FLOOR = np.log(1e-6)  # log-probabilities below this carry no extra information
 
 @dataclass
 class CrossFit:
-    """One base model's held-out scores and the setting its refit uses."""
+    """One base model's held-out scores and the setting its refit uses.
+
+    ``oof`` and ``eval_scores`` come from the first cross-fitting; ``repeats`` holds the
+    training rows' out-of-fold scores of the further ones (few rows, see :mod:`.pooling`).
+    """
 
     name: str
     oof: np.ndarray
@@ -44,9 +50,23 @@ class CrossFit:
     setting: dict[str, Any]
     seconds: float
     temperature: Temperature = field(default_factory=Temperature)
+    repeats: list[np.ndarray] = field(default_factory=list)
 
     def proba(self, scores: np.ndarray) -> np.ndarray:
         return self.temperature.apply(softmax(scores))
+
+    def all_oof(self) -> list[np.ndarray]:
+        """The training rows' out-of-fold scores of every cross-fitting, the first first."""
+        return [self.oof, *self.repeats]
+
+
+@dataclass
+class _Run:
+    """One cross-fitting: out-of-fold scores, the fold models' mean on the eval rows."""
+
+    oof: np.ndarray
+    eval_scores: np.ndarray
+    models: list[Any]
 
 
 def cross_fit(
@@ -54,38 +74,118 @@ def cross_fit(
     x: Any,
     y: np.ndarray,
     x_eval: Any,
-    fold: np.ndarray,
+    folds: list[np.ndarray],
     p: AutoParams,
     n_labels: int,
     check: Callable[[], None],
 ) -> CrossFit:
+    """Cross-fit once per fold assignment in ``folds`` (more than one: few rows, repeated)."""
     start = time.perf_counter()
+    if name == "lightgbm":
+        runs = [
+            _run(x, y, x_eval, f, n_labels, check, lambda t: _fold_gbm(x, y, t, p, n_labels))
+            for f in folds
+        ]
+        rounds = [m.rounds for r in runs for m in r.models]
+        setting: dict[str, Any] = {"rounds": int(np.median(rounds)) if rounds else p.gbm_rounds}
+    else:
+        first, setting = _first_linear(name, x, y, x_eval, folds[0], n_labels, check, len(folds))
+        runs = [first] + [
+            _run(
+                x, y, x_eval, f, n_labels, check, _linear_fitter(name, x, y, setting["c"], n_labels)
+            )
+            for f in folds[1:]
+        ]
+    fit = CrossFit(
+        name,
+        runs[0].oof,
+        runs[0].eval_scores,
+        setting,
+        time.perf_counter() - start,
+        repeats=[r.oof for r in runs[1:]],
+    )
+    # every cross-fitting's rows: on a few hundred rows one fit of T is noisy (package doc)
+    seen = np.tile(representative(y), len(runs))
+    fit.temperature = Temperature.fit(
+        softmax(np.vstack(fit.all_oof())[seen]), np.tile(y, len(runs))[seen]
+    )
+    return fit
+
+
+def _run(
+    x: Any,
+    y: np.ndarray,
+    x_eval: Any,
+    fold: np.ndarray,
+    n_labels: int,
+    check: Callable[[], None],
+    fit: Callable[[np.ndarray], Any],
+) -> _Run:
+    """Each fold's rows scored by ``fit(held_out_mask)``, fitted without them."""
     oof = np.zeros((len(y), n_labels))
     eval_sum = np.zeros((x_eval.shape[0], n_labels))
-    setting: dict[str, Any] = {}
-    rounds: list[int] = []
+    models = []
     for f in range(int(fold.max(initial=0)) + 1):
         check()
         test = fold == f
         if not test.any() or not (~test).any():
             continue
-        if name == "lightgbm":
-            model: Any = _fold_gbm(x, y, test, p, n_labels)
-            rounds.append(model.rounds)
-        elif not setting:
-            model, setting = _pick_c(name, x, y, test, n_labels)
-        else:
-            c = setting["c"]
-            model = LinearScorer.fit(x[~test], y[~test], kind=KIND[name], c=c, n_labels=n_labels)
+        model = fit(test)
         oof[test] = model.scores(x[test])
         eval_sum += model.scores(x_eval)
-    if name == "lightgbm":
-        setting = {"rounds": int(np.median(rounds)) if rounds else p.gbm_rounds}
-    used = max(len(rounds) if name == "lightgbm" else _fitted_folds(fold), 1)
-    fit = CrossFit(name, oof, eval_sum / used, setting, time.perf_counter() - start)
-    seen = representative(y)
-    fit.temperature = Temperature.fit(softmax(oof[seen]), y[seen])
-    return fit
+        models.append(model)
+    return _Run(oof, eval_sum / max(len(models), 1), models)
+
+
+def _linear_fitter(
+    name: str, x: Any, y: np.ndarray, c: float, n_labels: int
+) -> Callable[[np.ndarray], LinearScorer]:
+    return lambda test: LinearScorer.fit(
+        x[~test], y[~test], kind=KIND[name], c=c, n_labels=n_labels
+    )
+
+
+def _first_linear(
+    name: str,
+    x: Any,
+    y: np.ndarray,
+    x_eval: Any,
+    fold: np.ndarray,
+    n_labels: int,
+    check: Callable[[], None],
+    repeats: int,
+) -> tuple[_Run, dict[str, Any]]:
+    """The first cross-fitting of a linear model and the ``C`` it chose.
+
+    Repeated (few rows): each grid ``C`` is cross-fitted on every fold and the lowest
+    temperature-scaled log-loss over all of them wins, since the first fold alone holds a few
+    dozen rows (40 of 200) and its choice is a coin toss. Otherwise ``C`` is chosen on the
+    first fold and kept for the others (on large data a full cross-fitting per ``C`` would
+    triple the cost).
+    """
+    if repeats > 1:
+        runs = {
+            c: _run(x, y, x_eval, fold, n_labels, check, _linear_fitter(name, x, y, c, n_labels))
+            for c in C_GRID[name]
+        }
+        best = min(runs, key=lambda c: _scaled_loss(runs[c].oof, y))
+        return runs[best], {"c": best}
+    chosen: dict[str, Any] = {}
+
+    def fit(test: np.ndarray) -> LinearScorer:
+        if not chosen:  # the first fold picks C
+            model, setting = _pick_c(name, x, y, test, n_labels)
+            chosen.update(setting)
+            return model
+        return _linear_fitter(name, x, y, chosen["c"], n_labels)(test)
+
+    return _run(x, y, x_eval, fold, n_labels, check, fit), chosen
+
+
+def _scaled_loss(scores: np.ndarray, y: np.ndarray) -> float:
+    """Log-loss of ``softmax(scores)`` after its own best temperature."""
+    proba = softmax(scores)
+    return log_loss(Temperature.fit(proba, y).apply(proba), y)
 
 
 def representative(y: np.ndarray) -> np.ndarray:
@@ -98,12 +198,6 @@ def representative(y: np.ndarray) -> np.ndarray:
     """
     seen = np.asarray(np.bincount(y)[y] > 1)
     return seen if seen.any() else np.ones(len(y), dtype=bool)  # every class a single row
-
-
-def _fitted_folds(fold: np.ndarray) -> int:
-    """Folds that held some rows out and trained on others."""
-    counts = np.bincount(fold)
-    return int(np.count_nonzero((counts > 0) & (counts < len(fold))))
 
 
 def _fold_gbm(x: Any, y: np.ndarray, test: np.ndarray, p: AutoParams, n: int) -> GbmScorer:
@@ -127,8 +221,7 @@ def _pick_c(
     best: tuple[float, LinearScorer, float] | None = None
     for c in C_GRID[name]:
         model = LinearScorer.fit(x[~test], y[~test], kind=KIND[name], c=c, n_labels=n_labels)
-        proba = softmax(model.scores(x[test]))
-        loss = log_loss(Temperature.fit(proba, y[test]).apply(proba), y[test])
+        loss = _scaled_loss(model.scores(x[test]), y[test])
         if best is None or loss < best[0]:
             best = (loss, model, c)
     assert best is not None

@@ -53,6 +53,13 @@ class AutoParams(BaseModel):
         description="With fewer training rows than this LightGBM is left out of 'auto' and "
         "'stack' (trees on sparse n-grams need many rows).",
     )
+    calibration_rows: int = Field(
+        1000,
+        ge=0,
+        description="With fewer training rows than this, cross-fitting is repeated with new "
+        "folds (up to 5 times) until the out-of-fold predictions that fit the temperatures "
+        "and the meta-model number this many; 0 cross-fits once.",
+    )
     gbm_features: int = Field(
         2000, ge=10, le=200_000, description="n-grams (chi²-selected) LightGBM sees."
     )

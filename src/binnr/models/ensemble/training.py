@@ -15,23 +15,15 @@ from binnr.models.calibration import (
     expected_calibration_error,
     log_loss,
     reliability_table,
-    softmax,
 )
-from binnr.models.ensemble.bases import GbmScorer, LinearScorer, assign_folds
+from binnr.models.ensemble.bases import GbmScorer, LinearScorer
 from binnr.models.ensemble.chunking import Embed
-from binnr.models.ensemble.crossfit import (
-    KIND,
-    Blend,
-    CrossFit,
-    cross_fit,
-    meta_features,
-    meta_oof,
-    representative,
-)
+from binnr.models.ensemble.crossfit import KIND, CrossFit, cross_fit
 from binnr.models.ensemble.decision import decide, difference_se, fit_alpha, prior_offsets
 from binnr.models.ensemble.features import fit_features
 from binnr.models.ensemble.model import AutoModel
 from binnr.models.ensemble.params import AutoParams
+from binnr.models.ensemble.pooling import candidates, final_temperature, fold_plans
 from binnr.models.ensemble.rows import Rows, choose_bases, inputs, labelled_rows, parse_params
 from binnr.progress import NullProgress, Progress
 
@@ -68,18 +60,17 @@ def _train(
     total = len(bases) + 3
     prog.phase("features", index=1, total=total)
     vectorizer, x, emb = inputs(rows, bases, p, embed)
-    fold = assign_folds(rows.y[rows.train], p.folds, p.seed)
-    fits = _cross_fit_all(bases, x, emb, rows, fold, p, prog)
+    folds = fold_plans(rows.y[rows.train], p.folds, p)
+    fits = _cross_fit_all(bases, x, emb, rows, folds, p, prog)
     prog.phase("stack", index=total - 1, total=total)
-    heldout, meta = _candidates(fits, rows, fold, len(rows.labels), p)
+    heldout, more, meta = candidates(fits, rows.y[rows.train], folds, len(rows.labels), p)
     leaderboard = _leaderboard(heldout, fits, rows)
     order = np.concatenate([rows.train, rows.eval])
     y_all = rows.y[order]
     chosen = p.model if p.model in heldout else _choose(leaderboard, heldout, y_all)
-    seen = representative(y_all)
     temperature = Temperature()
     if p.calibrate:
-        temperature = Temperature.fit(heldout[chosen][seen], y_all[seen])
+        temperature = final_temperature(heldout[chosen], more[chosen], y_all, len(rows.train))
     proba = temperature.apply(heldout[chosen])
     prog.phase("refit", index=total, total=total)
     used = bases if chosen == "stack" else [chosen]
@@ -90,6 +81,7 @@ def _train(
     offsets = prior_offsets(y_all, len(rows.labels), alpha)
     report = _report(rows, leaderboard, chosen, heldout[chosen], proba, y_all, fits, offsets)
     report |= {"temperature": temperature.value, "train_seconds": time.perf_counter() - started}
+    report["calibration"]["cross_fits"] = len(folds)
     return AutoModel(
         labels=rows.labels,
         params=p,
@@ -117,7 +109,7 @@ def _cross_fit_all(
     x: Any,
     emb: np.ndarray | None,
     rows: Rows,
-    fold: np.ndarray,
+    folds: list[np.ndarray],
     p: AutoParams,
     prog: Progress,
 ) -> dict[str, CrossFit]:
@@ -128,8 +120,8 @@ def _cross_fit_all(
         assert data is not None
         train, held = data[rows.train], data[rows.eval]
         y, n = rows.y[rows.train], len(rows.labels)
-        folds = assign_folds(y, p.gbm_folds, p.seed) if name == "lightgbm" else fold
-        fits[name] = cross_fit(name, train, y, held, folds, p, n, prog.check_cancelled)
+        plan = fold_plans(y, p.gbm_folds, p) if name == "lightgbm" else folds
+        fits[name] = cross_fit(name, train, y, held, plan, p, n, prog.check_cancelled)
     return fits
 
 
@@ -158,22 +150,6 @@ def _choose(
     }
     margin = difference_se(y, pred[best["model"]], pred["stack"], n)
     return str(best["model"]) if best["macro_f1"] - stack["macro_f1"] > margin else "stack"
-
-
-def _candidates(
-    fits: dict[str, CrossFit], rows: Rows, fold: np.ndarray, n: int, p: AutoParams
-) -> tuple[dict[str, np.ndarray], Blend | None]:
-    """Held-out probabilities (training rows, then eval rows) of each candidate."""
-    out = {name: np.vstack([f.proba(f.oof), f.proba(f.eval_scores)]) for name, f in fits.items()}
-    if len(fits) < 2 or p.model not in ("auto", "stack"):
-        return out, None
-    y_tr = rows.y[rows.train]
-    z_tr = meta_features([f.proba(f.oof) for f in fits.values()])
-    z_ev = meta_features([f.proba(f.eval_scores) for f in fits.values()])
-    seen = representative(y_tr)
-    meta = Blend.fit(z_tr[seen], y_tr[seen], n)
-    out["stack"] = np.vstack([meta_oof(z_tr, y_tr, fold, n), softmax(meta.scores(z_ev))])
-    return out, meta
 
 
 def _leaderboard(
