@@ -32,6 +32,13 @@ from binnr.models.llm.batching import common_prefix
 from binnr.models.llm.chat import ChatFormat
 from binnr.models.llm.gguf_base import load_base
 from binnr.models.llm.precision import inference_dtype, to_inference
+from binnr.models.llm.prompting import (
+    check_sampling,
+    classification,
+    encode_pairs,
+    pad_id,
+    prompt_ids,
+)
 from binnr.models.llm.scoring import PACK_TOKENS, LabelScorer, packs
 from binnr.models.llm.workers import Helper, score_packs
 from binnr.progress import NullProgress, Progress
@@ -103,10 +110,10 @@ class LocalClient:
         tuned = lora.add_lora(_place(model, self.device), options)
         metrics = lora.train(
             tuned,
-            train=_encode(fmt, train, labels),
-            validation=_encode(fmt, validation, labels),
+            train=encode_pairs(fmt, train, labels),
+            validation=encode_pairs(fmt, validation, labels),
             options=options,
-            pad_id=_pad_id(tokenizer),
+            pad_id=pad_id(tokenizer),
             progress=progress,
         )
         progress.check_cancelled()
@@ -148,7 +155,7 @@ class LocalClient:
         )
         # A tuned model saw its training label list in the instruction: keep that exact text.
         shown = list(loaded.meta.get("labels") or labels)
-        prefixes = _prefixes(fmt, prompts, shown, progress)
+        prefixes = prompt_ids(fmt, prompts, shown, progress)
         shared = common_prefix(prefixes) if len(prefixes) > 1 else 0
         scorer = LabelScorer(
             loaded.model,
@@ -167,7 +174,7 @@ class LocalClient:
         done = 0
         for rows, totals in score_packs(scorer, chosen, tails, helpers, progress.check_cancelled):
             for i, row in zip(rows, totals, strict=True):
-                out[i] = _classification(row, labels)
+                out[i] = classification(row, labels)
             done += len(rows)
             progress.update(done=done, total=len(prompts), message=f"{done}/{len(prompts)} rows")
         return [r for r in out if r is not None]
@@ -209,7 +216,7 @@ class LocalClient:
         top_p: float = 1.0,
     ) -> str:
         """Generate an answer (greedy when ``temperature`` is 0)."""
-        _check_sampling(temperature=temperature, max_tokens=max_tokens, top_p=top_p)
+        check_sampling(temperature=temperature, max_tokens=max_tokens, top_p=top_p)
         torch.set_num_threads(self.threads)
         loaded = self.load(model)
         fmt = ChatFormat(loaded.tokenizer, max_prompt_tokens=8192)
@@ -222,7 +229,7 @@ class LocalClient:
                 input_ids=ids,
                 attention_mask=torch.ones_like(ids),
                 max_new_tokens=max_tokens,
-                pad_token_id=_pad_id(loaded.tokenizer),
+                pad_token_id=pad_id(loaded.tokenizer),
                 **sampling,
             )
         return str(loaded.tokenizer.decode(generated[0, ids.shape[1] :], skip_special_tokens=True))
@@ -281,35 +288,6 @@ def _helper_model(settings: Settings, model_dir_or_name: str | None) -> PreTrain
     return LocalClient(settings=settings, device="cpu", threads=1).load(model_dir_or_name).model
 
 
-def _encode(
-    fmt: ChatFormat, pairs: Sequence[tuple[str, str]], labels: Sequence[str]
-) -> list[lora.Example]:
-    completions: dict[str, list[int]] = {}
-    out: list[lora.Example] = []
-    for prompt, completion in pairs:
-        if completion not in completions:
-            completions[completion] = fmt.completion_ids(completion)
-        out.append((fmt.prefix_ids(fmt.user_text(prompt, labels)), completions[completion]))
-    return out
-
-
-def _prefixes(
-    fmt: ChatFormat, prompts: Sequence[str], shown: Sequence[str], progress: Progress
-) -> list[list[int]]:
-    """Every prompt's token ids, checking for cancellation between chunks."""
-    out: list[list[int]] = []
-    for start in range(0, len(prompts), 1024):
-        progress.check_cancelled()
-        out.extend(fmt.prefix_ids(fmt.user_text(p, shown)) for p in prompts[start : start + 1024])
-    return out
-
-
-def _classification(totals: torch.Tensor, labels: Sequence[str]) -> Classification:
-    best = int(torch.argmax(totals))
-    scores = {label: round(float(t), 4) for label, t in zip(labels, totals, strict=True)}
-    return Classification(response=labels[best], label=labels[best], scores=scores)
-
-
 def _save(model: PeftModel, out_dir: Path, meta: dict[str, Any]) -> None:
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(str(out_dir / ADAPTER_DIR))
@@ -320,20 +298,6 @@ def _save(model: PeftModel, out_dir: Path, meta: dict[str, Any]) -> None:
 def _place(model: Any, device: torch.device) -> PreTrainedModel:
     """``model`` on ``device`` in eval mode (transformers' ``to`` typing is too narrow)."""
     return model.to(device).eval()  # type: ignore[no-any-return]
-
-
-def _pad_id(tokenizer: PreTrainedTokenizerBase) -> int:
-    pad = tokenizer.pad_token_id
-    return int(pad) if pad is not None else int(tokenizer.eos_token_id or 0)
-
-
-def _check_sampling(*, temperature: float, max_tokens: int, top_p: float) -> None:
-    if not 0 <= temperature <= 2:
-        raise InvalidInput(f"temperature {temperature} is out of range.", hint="Use 0 to 2.")
-    if not 0 < top_p <= 1:
-        raise InvalidInput(f"top_p {top_p} is out of range.", hint="Use a value in (0, 1].")
-    if not 1 <= max_tokens <= 8192:
-        raise InvalidInput(f"max_tokens {max_tokens} is out of range.", hint="Use 1 to 8192.")
 
 
 def read_metadata(model_dir: Path) -> dict[str, Any]:
