@@ -28,7 +28,7 @@ import numpy as np
 from scipy.optimize import minimize
 
 from binnr.models.calibration import Temperature, log_loss, softmax
-from binnr.models.ensemble.bases import GbmScorer, LinearScorer
+from binnr.models.ensemble.bases import TRAIN_THREADS, GbmScorer, LinearScorer
 from binnr.models.ensemble.params import AutoParams
 
 C_GRID = {"linear": (0.1, 0.3, 1.0), "embeddings": (1.0, 8.0)}
@@ -209,7 +209,7 @@ def _fold_gbm(x: Any, y: np.ndarray, test: np.ndarray, p: AutoParams, n: int) ->
         features=p.gbm_features,
         rounds=p.gbm_rounds,
         seed=p.seed,
-        threads=p.num_threads,
+        threads=TRAIN_THREADS,
         valid=(x[test], y[test]),
     )
 

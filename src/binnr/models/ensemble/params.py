@@ -75,4 +75,6 @@ class AutoParams(BaseModel):
     calibrate: bool = Field(
         True, description="Temperature-scale the final probabilities on held-out predictions."
     )
-    num_threads: int = Field(2, ge=1, le=64, description="Threads for LightGBM and predict.")
+    num_threads: int = Field(
+        2, ge=1, le=64, description="Threads for predicting (LightGBM trains on one: faster)."
+    )

@@ -16,7 +16,7 @@ from binnr.models.calibration import (
     log_loss,
     reliability_table,
 )
-from binnr.models.ensemble.bases import GbmScorer, LinearScorer
+from binnr.models.ensemble.bases import TRAIN_THREADS, GbmScorer, LinearScorer
 from binnr.models.ensemble.chunking import Embed
 from binnr.models.ensemble.crossfit import KIND, CrossFit, cross_fit
 from binnr.models.ensemble.decision import decide, difference_se, fit_alpha, prior_offsets
@@ -212,7 +212,7 @@ def _refit(
                 features=p.gbm_features,
                 rounds=fits[name].setting["rounds"],
                 seed=p.seed,
-                threads=p.num_threads,
+                threads=TRAIN_THREADS,
             )
             continue
         data = emb if name == "embeddings" else x
