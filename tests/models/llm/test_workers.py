@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from binnr.errors import JobCancelled
 from binnr.models.llm.local import LocalClient
 from binnr.models.llm.scoring import LabelScorer, packs
 from binnr.models.llm.workers import Helper, score_packs
@@ -88,6 +89,36 @@ def test_a_helper_that_dies_hands_its_packs_back(settings: Settings, tiny_model_
         model_dir_or_name=str(tiny_model_dir), prompts=prompts, labels=LABELS
     )
     assert [r.label for r in results] == [r.label for r in single]
+
+
+def test_a_cancelled_call_leaves_nothing_for_the_next(
+    settings: Settings, tiny_model_dir: Path
+) -> None:
+    prompts = [p for p, _ in synthetic(300, seed=8)]
+    client = LocalClient(settings=settings, threads=2, pack_tokens=128)
+    try:
+        (helper,) = client.prepare(str(tiny_model_dir))
+        assert helper.wait_ready(timeout=120)
+        with pytest.raises(JobCancelled):
+            client.classify(
+                model_dir_or_name=str(tiny_model_dir),
+                prompts=prompts,
+                labels=LABELS,
+                # one check while encoding, one before the first pack: the third cancels,
+                # with packs still out at the helper
+                progress=Recorder(cancel_after_checks=2),
+            )
+        again = client.classify(
+            model_dir_or_name=str(tiny_model_dir), prompts=prompts, labels=LABELS
+        )
+    finally:
+        client.close()
+    single = LocalClient(settings=settings, threads=1, pack_tokens=128).classify(
+        model_dir_or_name=str(tiny_model_dir), prompts=prompts, labels=LABELS
+    )
+    assert [r.label for r in again] == [r.label for r in single]
+    for a, b in zip(again, single, strict=True):
+        assert a.scores == pytest.approx(b.scores, abs=1e-4)
 
 
 def _no_cancel() -> None:

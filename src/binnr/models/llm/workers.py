@@ -110,15 +110,21 @@ def score_packs(
     to the queue.
     """
     shared = _Shared(scorer, packs, tails, helpers)
-    while shared.queue or any(h.pending for h in shared.working):
-        shared.admit()
-        shared.hand_out()
-        if shared.queue:
-            check()
-            key = shared.queue.popleft()
-            yield packs[key], scorer.score([tails[i] for i in packs[key]])
-        for helper in list(shared.working):
-            yield from shared.collect(helper, block=not shared.queue)
+    try:
+        while shared.queue or any(h.pending for h in shared.working):
+            shared.admit()
+            shared.hand_out()
+            if shared.queue:
+                check()
+                key = shared.queue.popleft()
+                yield packs[key], scorer.score([tails[i] for i in packs[key]])
+            for helper in list(shared.working):
+                yield from shared.collect(helper, block=not shared.queue)
+    finally:
+        for helper in shared.working:
+            if helper.pending:  # left mid-call (cancelled): its late results must not reach
+                helper.state = "failed"  # the next call, so it is stopped (and replaced)
+                helper.close()
 
 
 class _Shared:
