@@ -13,13 +13,13 @@ the time limit are checked here and end the child at once.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 import os
 import pickle
 from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from binnr.children import may_start_children, spawn
 from binnr.errors import BinnrError
 from binnr.progress import Progress
 
@@ -35,10 +35,9 @@ POLL_SECONDS = 0.5
 
 def run_isolated(fn: Callable[..., T], /, *, progress: Progress, **kwargs: Any) -> T:
     """``fn(**kwargs, progress=…)`` in a fresh child process; its result, or its error."""
-    if multiprocessing.current_process().daemon:
-        return fn(**kwargs, progress=progress)  # a daemonic worker process may not have children
-    # spawn, not fork: forking a threaded server copies locks other threads hold.
-    mp = multiprocessing.get_context("spawn")
+    if not may_start_children():
+        return fn(**kwargs, progress=progress)
+    mp = spawn()
     receiver, sender = mp.Pipe(duplex=False)
     child = mp.Process(target=_child, args=(fn, kwargs, sender), daemon=True)
     child.start()

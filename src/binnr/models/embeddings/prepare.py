@@ -12,10 +12,11 @@ and cache) records that a child finished, so later loads skip the child.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+from binnr.children import may_start_children, spawn
 
 
 def marker(cache_dir: Path, folder: Path, *parts: str) -> Path:
@@ -36,9 +37,9 @@ def prepare_in_child(load: Callable[[], Any], done: Path) -> bool:
     """
     if done.is_file():
         return True
-    if multiprocessing.current_process().daemon:
+    if not may_start_children():
         return False
-    child = multiprocessing.get_context("spawn").Process(target=_child, args=(load, done))
+    child = spawn().Process(target=_child, args=(load, done))
     child.start()
     child.join()
     return child.exitcode == 0 and done.is_file()

@@ -24,6 +24,7 @@ import torch
 from peft import PeftModel
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
+from binnr.children import may_start_children
 from binnr.errors import InvalidInput, ModelError
 from binnr.models.llm import lora
 from binnr.models.llm.base import DEFAULT_MODELS, Classification, FinetuneOptions, Role
@@ -186,7 +187,7 @@ class LocalClient:
         score packs alongside this process. They live as long as the model stays loaded.
         """
         self.load(model_dir_or_name)
-        wanted = self.threads - 1 if self.device.type == "cpu" and Helper.allowed() else 0
+        wanted = self.threads - 1 if self.device.type == "cpu" and may_start_children() else 0
         with self._lock:
             self._helpers = [h for h in self._helpers if h.state != "failed"]
             ref = str(model_dir_or_name) if model_dir_or_name else None

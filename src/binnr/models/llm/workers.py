@@ -16,7 +16,6 @@ caller, so a prediction never fails because a helper did.
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from binnr.children import spawn
 from binnr.models.llm.scoring import LabelScorer
 
 #: Packs a helper holds at once: one being scored and one waiting, so it never idles between
@@ -38,8 +38,7 @@ class Helper:
     """One spawned process that scores packs with its own model copy at one torch thread."""
 
     def __init__(self, load: ModelLoader) -> None:
-        # spawn, not fork: forking a threaded process that holds torch's thread pool can hang.
-        mp = multiprocessing.get_context("spawn")
+        mp = spawn()
         self._conn, theirs = mp.Pipe()
         self._process = mp.Process(target=_serve, args=(load, theirs), daemon=True)
         self._process.start()
@@ -50,11 +49,6 @@ class Helper:
     @property
     def pid(self) -> int | None:
         return self._process.pid
-
-    @staticmethod
-    def allowed() -> bool:
-        """A daemonic process (a Celery pool worker) may not start children."""
-        return not multiprocessing.current_process().daemon
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Whether the model is loaded, waiting up to ``timeout`` seconds (None: until known)."""
