@@ -12,7 +12,7 @@ SRC = Path(__file__).resolve().parents[2] / "src"
 
 #: Lowest first. A module may import its own layer and the layers before it, never after.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("binnr", "binnr.errors", "binnr.settings", "binnr.progress"),
+    ("binnr", "binnr.errors", "binnr.settings", "binnr.progress", "binnr.children"),
     ("binnr.warehouse", "binnr.prep"),
     ("binnr.models",),
     ("binnr.backends",),
