@@ -132,11 +132,12 @@ def load_local(
     with _LOCK:  # one load per key even when many jobs start at once
         loaded = _CACHE.get(key)
         if loaded is None:
-            load = partial(_load, model, folder, backend=backend, cache_dir=cache_dir)
+            load = partial(
+                _load, model, folder, backend=backend, cache_dir=cache_dir, precision=precision
+            )
             if prepare_first:  # exports built off this interpreter (see :mod:`.prepare`)
-                done = marker(cache_dir, folder, backend, precision)
-                prepare_in_child(partial(load, precision=precision), done)
-            loaded = _CACHE[key] = load(precision=precision)
+                prepare_in_child(load, marker(cache_dir, folder, backend, precision))
+            loaded = _CACHE[key] = load()
     return LocalEmbedder(loaded, batch_size=batch_size)
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -81,21 +82,15 @@ def cross_fit(
 ) -> CrossFit:
     """Cross-fit once per fold assignment in ``folds`` (more than one: few rows, repeated)."""
     start = time.perf_counter()
+    run = partial(_run, x=x, y=y, x_eval=x_eval, n_labels=n_labels, check=check)
     if name == "lightgbm":
-        runs = [
-            _run(x, y, x_eval, f, n_labels, check, lambda t: _fold_gbm(x, y, t, p, n_labels))
-            for f in folds
-        ]
+        runs = [run(f, lambda t: _fold_gbm(x, y, t, p, n_labels)) for f in folds]
         rounds = [m.rounds for r in runs for m in r.models]
         setting: dict[str, Any] = {"rounds": int(np.median(rounds)) if rounds else p.gbm_rounds}
     else:
-        first, setting = _first_linear(name, x, y, x_eval, folds[0], n_labels, check, len(folds))
-        runs = [first] + [
-            _run(
-                x, y, x_eval, f, n_labels, check, _linear_fitter(name, x, y, setting["c"], n_labels)
-            )
-            for f in folds[1:]
-        ]
+        first, setting = _first_linear(name, run, x, y, folds[0], n_labels, len(folds) > 1)
+        fitter = _linear_fitter(name, x, y, setting["c"], n_labels)
+        runs = [first] + [run(f, fitter) for f in folds[1:]]
     fit = CrossFit(
         name,
         runs[0].oof,
@@ -113,13 +108,14 @@ def cross_fit(
 
 
 def _run(
+    fold: np.ndarray,
+    fit: Callable[[np.ndarray], Any],
+    *,
     x: Any,
     y: np.ndarray,
     x_eval: Any,
-    fold: np.ndarray,
     n_labels: int,
     check: Callable[[], None],
-    fit: Callable[[np.ndarray], Any],
 ) -> _Run:
     """Each fold's rows scored by ``fit(held_out_mask)``, fitted without them."""
     oof = np.zeros((len(y), n_labels))
@@ -147,13 +143,12 @@ def _linear_fitter(
 
 def _first_linear(
     name: str,
+    run: Callable[[np.ndarray, Callable[[np.ndarray], Any]], _Run],
     x: Any,
     y: np.ndarray,
-    x_eval: Any,
     fold: np.ndarray,
     n_labels: int,
-    check: Callable[[], None],
-    repeats: int,
+    repeated: bool,
 ) -> tuple[_Run, dict[str, Any]]:
     """The first cross-fitting of a linear model and the ``C`` it chose.
 
@@ -163,11 +158,8 @@ def _first_linear(
     first fold and kept for the others (on large data a full cross-fitting per ``C`` would
     triple the cost).
     """
-    if repeats > 1:
-        runs = {
-            c: _run(x, y, x_eval, fold, n_labels, check, _linear_fitter(name, x, y, c, n_labels))
-            for c in C_GRID[name]
-        }
+    if repeated:
+        runs = {c: run(fold, _linear_fitter(name, x, y, c, n_labels)) for c in C_GRID[name]}
         best = min(runs, key=lambda c: _scaled_loss(runs[c].oof, y))
         return runs[best], {"c": best}
     chosen: dict[str, Any] = {}
@@ -179,7 +171,7 @@ def _first_linear(
             return model
         return _linear_fitter(name, x, y, chosen["c"], n_labels)(test)
 
-    return _run(x, y, x_eval, fold, n_labels, check, fit), chosen
+    return run(fold, fit), chosen
 
 
 def _scaled_loss(scores: np.ndarray, y: np.ndarray) -> float:
