@@ -39,6 +39,8 @@ from typing import Any
 import duckdb
 import httpx
 
+from procstat import cpu_seconds
+
 WORDS = (  # noqa: SIM905
     "the a flight delayed great service awful crew seat bag lost thanks love hate today "
     "again never always late early gate boarding upgrade refund customer wait hours minutes "
@@ -174,12 +176,6 @@ def http_upload(server: Server, path: Path, table: str) -> tuple[float, dict[str
     job["transfer_s"] = accepted - start
     job["transfer_cpu"], job["job_cpu"] = cpu1 - cpu0, cpu_seconds(server.process.pid) - cpu1
     return time.perf_counter() - start, job
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` (all its threads) so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def job_seconds(job: dict[str, Any]) -> float:

@@ -32,6 +32,7 @@ from sklearn.model_selection import train_test_split
 from binnr.models.llm import FinetuneOptions
 from binnr.models.llm.local import LocalClient
 from binnr.settings import Settings
+from procstat import cpu_seconds
 
 DATA = Path(__file__).resolve().parents[2] / "shared/data/tweet_sentiment_extraction_train.csv"
 Row = dict[str, Any]
@@ -147,11 +148,7 @@ def timed_classify(provider: LocalClient, model: Path | None, test: pd.DataFrame
 
 def _cpu_seconds(helpers: Sequence[Any]) -> float:
     """CPU seconds of this process and its live scoring helpers."""
-    total = time.process_time()
-    for helper in helpers:  # utime and stime: fields 14 and 15 of /proc/PID/stat (Linux)
-        fields = Path(f"/proc/{helper.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return total
+    return time.process_time() + sum(cpu_seconds(helper.pid) for helper in helpers)
 
 
 def classify_rows(

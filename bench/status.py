@@ -37,6 +37,8 @@ from typing import Any
 
 import httpx
 
+from procstat import cpu_seconds
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -204,12 +206,6 @@ def overlap(base: str, ids: list[str], window: tuple[float, float]) -> None:
 
 def _epoch(stamp: str | None) -> float | None:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() if stamp else None
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of ``pid`` so far."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def verdict(ok: bool) -> str:
