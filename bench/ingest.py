@@ -113,15 +113,16 @@ def serve(home: Path) -> Iterator[Server]:
 
 
 def wait_job(client: httpx.Client, task_id: str) -> dict[str, Any]:
-    # Poll often: the end of the job is detected within ~10 ms, not up to a back-off step late.
-    delay = 0.01
-    while True:
-        job: dict[str, Any] = client.get(f"/jobs/status/{task_id}").json()
-        if job["status"] in ("succeeded", "failed", "cancelled", "interrupted"):
-            if job["status"] != "succeeded":
-                raise RuntimeError(f"job {task_id} {job['status']}: {job['error']}")
-            return job
-        time.sleep(delay)
+    """The job once it has ended, waited for on its event stream (``GET /jobs/{id}/events``):
+    the server pushes the end as it happens, and no status polls compete with the job."""
+    with client.stream("GET", f"/jobs/{task_id}/events") as events:
+        for line in events.iter_lines():
+            if line == "event: end":
+                break
+    job: dict[str, Any] = client.get(f"/jobs/status/{task_id}").json()
+    if job["status"] != "succeeded":
+        raise RuntimeError(f"job {task_id} {job['status']}: {job['error']}")
+    return job
 
 
 def make_csv(path: Path, *, rows: int, seed: int = 0) -> int:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from binnr.api.multipart import MultipartStream, PartData, PartEnd, PartStart
@@ -50,6 +52,15 @@ def test_every_split_point_gives_the_same_parts() -> None:
     assert parse([BODY]) == EXPECTED
     for cut in range(1, len(BODY)):
         assert parse([BODY[:cut], BODY[cut:]]) == EXPECTED, cut
+
+
+def test_every_chunk_size_gives_the_same_parts() -> None:
+    # chunks at least a delimiter long take the no-copy path: delimiters straddle them anywhere
+    for size in range(2, len(BODY)):
+        for offset in range(0, size, 3):
+            cuts = [0, *range(offset or size, len(BODY), size), len(BODY)]
+            chunks = [BODY[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+            assert parse(chunks) == EXPECTED, (size, offset)
 
 
 def test_byte_by_byte() -> None:

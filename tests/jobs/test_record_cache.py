@@ -27,3 +27,25 @@ def test_owned_records_are_read_from_memory_and_match_the_database(store: JobSto
 
     assert store.cached(old.id) is None  # ended before: read once from the database
     assert store.get(old.id) == fresh.get(old.id) == store.cached(old.id)
+
+
+def test_watchers_hear_each_write_to_their_job_until_stopped(store: JobStore) -> None:
+    job = store.create(kind="sleep", params={"seconds": 2})
+    assert store.watch(job.id, lambda: None) is None  # not owned: others' writes go unseen
+    store.own_records()
+    heard: list[str] = []
+    stop = store.watch(job.id, lambda: heard.append("a"))
+    other = store.watch("another-job", lambda: heard.append("other"))
+    assert stop is not None and other is not None
+
+    def closed_loop() -> None:
+        raise RuntimeError("Event loop is closed")
+
+    store.watch(job.id, closed_loop)  # a waiter whose loop is gone is skipped, not fatal
+    assert store.mark_running(job.id, worker="w")
+    store.set_progress(job.id, {"phase": "sleep", "percent": 50.0})
+    assert heard == ["a", "a"]
+    stop()
+    store.finish(job.id, state="succeeded", result={"slept": 2})
+    assert heard == ["a", "a"]
+    other()

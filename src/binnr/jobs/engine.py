@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
@@ -45,6 +45,10 @@ class JobEngine(Protocol):
     def cancel(self, job_id: str) -> JobRecord:
         """Request cooperative cancellation."""
 
+    def watch(self, job_id: str, wake: Callable[[], None]) -> Callable[[], None] | None:
+        """Call ``wake`` after each change to the job's record; returns the function that stops
+        it, or None where changes cannot be seen from here (poll :meth:`get` instead)."""
+
     def shutdown(self) -> None:
         """Stop accepting work."""
 
@@ -63,6 +67,9 @@ class StoreBackedEngine:
 
     def peek_active(self) -> list[JobRecord] | None:
         return self.store.cached_active()
+
+    def watch(self, job_id: str, wake: Callable[[], None]) -> Callable[[], None] | None:
+        return self.store.watch(job_id, wake)
 
     def _create(self, kind: str, params: BaseModel | Mapping[str, Any]) -> JobRecord:
         """The stored record: parameters validated by the kind's model, then dumped."""

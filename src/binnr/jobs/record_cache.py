@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 
 from binnr.jobs.records import JobRecord
 
@@ -52,3 +53,39 @@ class RecordCache:
         with self._lock:
             self._active.clear()
             self._ended.clear()
+
+
+class Watchers:
+    """Callbacks run after each write to a job's record (pushed events instead of polling).
+
+    A callback runs on the writing thread, under the store's write lock: it must only hand the
+    news on (``loop.call_soon_threadsafe``), never block or touch the store.
+    """
+
+    def __init__(self) -> None:
+        self._by_job: dict[str, list[Callable[[], None]]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, job_id: str, wake: Callable[[], None]) -> Callable[[], None]:
+        """Register ``wake``; returns the function that removes it."""
+        with self._lock:
+            self._by_job.setdefault(job_id, []).append(wake)
+
+        def remove() -> None:
+            with self._lock:
+                left = [w for w in self._by_job.get(job_id, []) if w is not wake]
+                if left:
+                    self._by_job[job_id] = left
+                else:
+                    self._by_job.pop(job_id, None)
+
+        return remove
+
+    def notify(self, job_id: str) -> None:
+        with self._lock:
+            wakes = list(self._by_job.get(job_id, ()))
+        for wake in wakes:
+            try:
+                wake()
+            except RuntimeError:  # the waiter's event loop has closed: nobody is listening
+                continue

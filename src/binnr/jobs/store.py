@@ -10,7 +10,7 @@ import builtins
 import json
 import threading
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from binnr.errors import NotFound
-from binnr.jobs.record_cache import RecordCache
+from binnr.jobs.record_cache import RecordCache, Watchers
 from binnr.jobs.records import (
     ACTIVE_STATES,
     JobError,
@@ -75,6 +75,7 @@ class JobStore:
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
         self._lock = threading.Lock()
         self.cache: RecordCache | None = None
+        self._watchers = Watchers()
         _meta.create_all(self.engine)
 
     def own_records(self) -> None:
@@ -203,6 +204,15 @@ class JobStore:
             record = self._read(job_id)
             if record is not None:
                 self.cache.put(record)
+                self._watchers.notify(job_id)
+
+    def watch(self, job_id: str, wake: Callable[[], None]) -> Callable[[], None] | None:
+        """Run ``wake`` after every write to the job's record (see :class:`.Watchers`); returns
+        the function that stops it, or None where this process does not own the records (others'
+        writes go unseen: poll instead)."""
+        if self.cache is None:
+            return None
+        return self._watchers.add(job_id, wake)
 
     # -- reads -----------------------------------------------------------------------------
     def get(self, job_id: str) -> JobRecord:

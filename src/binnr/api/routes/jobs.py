@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -112,7 +113,8 @@ def cancel_job(task_id: JobIdPath, engine: EngineDep) -> JobStatus:
 
 
 #: How often a stream looks at the job record, and how long it may stay silent.
-EVENT_POLL_SECONDS = 0.25
+EVENT_POLL_SECONDS = 0.25  # where changes are not pushed: jobs on Celery workers
+WATCH_CHECK_SECONDS = 1.0  # where they are: how often a quiet stream checks its client is there
 KEEPALIVE_SECONDS = 15.0
 
 
@@ -137,20 +139,51 @@ async def job_events(task_id: JobIdPath, engine: EngineDep, request: Request) ->
 
 
 async def _events(engine: JobEngine, record: JobRecord, request: Request) -> AsyncIterator[str]:
-    last, quiet = "", 0.0
-    while True:
-        status = to_status(record).model_dump_json()
-        if status != last:
-            yield f"event: status\ndata: {status}\n\n"
-            last, quiet = status, 0.0
-        elif quiet >= KEEPALIVE_SECONDS:
-            yield ": keep-alive\n\n"
-            quiet = 0.0
-        if not record.active:
-            yield "event: end\ndata: {}\n\n"
-            return
-        if await request.is_disconnected():
-            return
-        await asyncio.sleep(EVENT_POLL_SECONDS)
-        quiet += EVENT_POLL_SECONDS
-        record = await run_in_threadpool(engine.get, record.id)
+    loop = asyncio.get_running_loop()
+    changed = asyncio.Event()
+
+    def wake() -> None:
+        loop.call_soon_threadsafe(changed.set)
+
+    # pushed where this process writes the records (in-process jobs): each write wakes the
+    # stream at once; jobs on Celery workers are polled
+    stop = engine.watch(record.id, wake)
+    wait = EVENT_POLL_SECONDS if stop is None else WATCH_CHECK_SECONDS
+    try:
+        if stop is not None:  # a write between the first read and the watch
+            record = engine.peek(record.id) or record
+        last, quiet = "", 0.0
+        while True:
+            status = to_status(record).model_dump_json()
+            if status != last:
+                yield f"event: status\ndata: {status}\n\n"
+                last, quiet = status, 0.0
+            elif quiet >= KEEPALIVE_SECONDS:
+                yield ": keep-alive\n\n"
+                quiet = 0.0
+            if not record.active:
+                yield "event: end\ndata: {}\n\n"
+                return
+            if await request.is_disconnected():
+                return
+            quiet += await _changed_or_timeout(changed, wait)
+            record = await _current(engine, record.id)
+    finally:
+        if stop is not None:
+            stop()
+
+
+async def _current(engine: JobEngine, job_id: str) -> JobRecord:
+    """The newest record: from memory where it is there, else from the store."""
+    record = engine.peek(job_id)
+    return record if record is not None else await run_in_threadpool(engine.get, job_id)
+
+
+async def _changed_or_timeout(changed: asyncio.Event, seconds: float) -> float:
+    """Wait for a change or ``seconds``; the seconds waited."""
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    with suppress(TimeoutError):
+        await asyncio.wait_for(changed.wait(), seconds)
+    changed.clear()
+    return loop.time() - start
