@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -51,12 +52,18 @@ class _Batch:
         joined = " " + " ".join(lowered) + " " * (1 + _PAD)
         raw = joined.encode("utf-32-le", errors="surrogatepass")
         self.cps = np.frombuffer(raw, dtype=np.uint32)
+
+    @cached_property
+    def doc(self) -> np.ndarray:
         spans = self.lengths + 1
         spans[-1] += 1 + _PAD
-        self.doc = np.repeat(np.arange(self.n_docs, dtype=np.int32), spans)
+        return np.repeat(np.arange(self.n_docs, dtype=np.int32), spans)
+
+    @cached_property
+    def word_counts(self) -> np.ndarray:
         space = _char_classes()[0][self.cps]
         starts = np.flatnonzero(space[:-1] & ~space[1:]) + 1
-        self.word_counts = np.bincount(np.take(self.doc, starts), minlength=self.n_docs)
+        return np.bincount(np.take(self.doc, starts), minlength=self.n_docs)
 
 
 class _Trie:
@@ -104,6 +111,32 @@ class _Trie:
         order = np.argsort(keys)
         self._keys, self._targets = keys[order], targets[order]
 
+    def relabel(self, labels: np.ndarray) -> None:
+        """Match string ``i`` as ``labels[i]`` (labels ≥ 0) instead of ``i``."""
+        if not len(labels):
+            return
+        self.value = np.where(self.value >= 0, labels[np.maximum(self.value, 0)], -1).astype(
+            np.int32
+        )
+
+    def arrays(self) -> tuple[Any, ...]:
+        """The trie for :mod:`binnr.models.ngram_kernel`: (ids, dense table or empty, width,
+        value, depth, dead, sorted keys, targets, n_inner, two-character table or empty)."""
+        empty = np.zeros(0, np.int32)
+        pairs = self._pair_table() if self.width * self.width <= _DENSE_LIMIT else empty
+        return (
+            self._ids,
+            self._dense if self._dense is not None else empty,
+            self.width,
+            self.value,
+            self.depth,
+            self.dead,
+            self._keys,
+            self._targets,
+            self.n_inner,
+            pairs,
+        )
+
     def ids(self, cps: np.ndarray) -> np.ndarray:
         """Alphabet ids of code points (0 for characters outside the alphabet)."""
         return np.take(self._ids, cps)
@@ -123,11 +156,15 @@ class _Trie:
         if self.width * self.width > _DENSE_LIMIT:  # huge alphabet: two ordinary steps
             root = np.zeros(n, dtype=np.int32)
             return self.step(self.step(root, ids[:n]), ids[1 : n + 1])
-        if self._pairs is None:  # one lookup instead of two passes over the whole batch
+        return self._pair_table()[ids[:n] * np.int32(self.width) + ids[1 : n + 1]]
+
+    def _pair_table(self) -> np.ndarray:
+        """The node after each pair of alphabet ids (one lookup instead of two steps)."""
+        if self._pairs is None:
             alphabet = np.arange(self.width, dtype=np.int32)
             first = self.step(np.zeros(self.width, dtype=np.int32), alphabet)
             self._pairs = self.step(np.repeat(first, self.width), np.tile(alphabet, self.width))
-        return self._pairs[ids[:n] * np.int32(self.width) + ids[1 : n + 1]]
+        return self._pairs
 
 
 def _match_chars(trie: _Trie, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
@@ -169,3 +206,75 @@ def _tokens(trie: _Trie, batch: _Batch) -> tuple[np.ndarray, np.ndarray]:
         alive, node = np.compress(keep, alive), np.compress(keep, node)
         node = trie.step(node, trie.ids(np.take(batch.cps, np.take(starts, alive) + k)))
     return found, np.take(batch.doc, starts)
+
+
+def count_pairs(
+    rows: np.ndarray, cols: np.ndarray, width: int, n_docs: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """CSR ``indptr``, ``indices`` and occurrence counts of (row, column) pairs.
+
+    One sort of ``row · width + column`` keys: several times faster than building a COO
+    matrix and summing its duplicates (scipy sorts each row's indices separately).
+    """
+    # int32 keys sort twice as fast; a batch of a few thousand rows fits in them
+    kind: type[np.signedinteger[Any]] = np.int32 if (n_docs + 1) * width < 2**31 else np.int64
+    step = np.asarray(width, dtype=kind)
+    keys = rows.astype(kind) * step + cols.astype(kind)
+    keys.sort()
+    if not len(keys):
+        return np.zeros(n_docs + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
+    new = np.empty(len(keys), dtype=bool)
+    new[0], new[1:] = True, keys[1:] != keys[:-1]
+    starts = np.flatnonzero(new)
+    unique = keys[starts]
+    ends = np.empty_like(starts)  # (np.diff with append= was the slowest step here)
+    ends[:-1], ends[-1] = starts[1:], len(keys)
+    counts = np.subtract(ends, starts, dtype=np.float32)
+    # keys are sorted, so each row's entries lie between row·width and (row + 1)·width:
+    # row pointers by binary search instead of a division and a bincount per entry
+    firsts = np.arange(n_docs + 1, dtype=kind) * step
+    indptr = np.searchsorted(unique, firsts).astype(np.int64)
+    indices = unique - np.repeat(firsts[:-1], np.diff(indptr))
+    return indptr, indices.astype(np.int32, copy=False), counts
+
+
+def append_lengths(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    data: np.ndarray,
+    lengths: tuple[np.ndarray, np.ndarray],
+    *,
+    first: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same CSR arrays with ``#chars`` and ``#words`` (``lengths``) as the last two columns
+    of each row."""
+    chars, words = lengths
+    n = len(chars)
+    new_indptr = indptr + 2 * np.arange(n + 1)
+    size = len(indices) + 2 * n
+    out_idx, out_data = np.empty(size, np.int32), np.empty(size, np.float32)
+    rows = np.repeat(np.arange(n), np.diff(indptr))
+    at = np.arange(len(indices)) + 2 * rows
+    out_idx[at], out_data[at] = indices, data
+    ends = new_indptr[1:]
+    out_idx[ends - 2], out_data[ends - 2] = first, chars
+    out_idx[ends - 1], out_data[ends - 1] = first + 1, words
+    return new_indptr, out_idx, out_data
+
+
+def block_normalised(
+    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, split: int
+) -> np.ndarray:
+    """CSR ``data`` with each row's columns below ``split`` and the rest L2-normalised apart.
+
+    Each row's indices are sorted, so its first-block entries come first: the row is two
+    contiguous segments, and segment sums are differences of one running sum (no scatter-add).
+    """
+    below = np.concatenate([[0], np.cumsum(indices < split)])
+    middle = indptr[:-1] + (below[indptr[1:]] - below[indptr[:-1]])
+    bounds = np.empty(2 * (len(indptr) - 1) + 1, dtype=np.int64)
+    bounds[0:-1:2], bounds[1::2], bounds[-1] = indptr[:-1], middle, indptr[-1]
+    squares = np.concatenate([[0.0], np.cumsum(np.square(data, dtype=np.float64))])
+    norms = np.sqrt(np.maximum(squares[bounds[1:]] - squares[bounds[:-1]], 0.0))
+    scale = (1.0 / np.maximum(norms, 1e-12)).astype(np.float32)
+    return data * np.repeat(scale, np.diff(bounds))

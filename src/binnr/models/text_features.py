@@ -27,7 +27,17 @@ from sklearn.feature_selection import chi2
 from sklearn.preprocessing import normalize
 
 from binnr.errors import ModelError
-from binnr.models.ngram_match import _Batch, _match_chars, _tokens, _Trie
+from binnr.models import ngram_kernel
+from binnr.models.ngram_match import (
+    _Batch,
+    _char_classes,
+    _match_chars,
+    _tokens,
+    _Trie,
+    append_lengths,
+    block_normalised,
+    count_pairs,
+)
 
 WORD_RANGE = (1, 2)
 CHAR_RANGE = (2, 5)
@@ -60,7 +70,8 @@ class SelectedTfidf:
         word_cols = [c for c in range(n_words) if c in active]
         char_cols = [c for c in range(n_words, self.n_ngrams) if c in active]
         self._char_trie = _Trie([self.chars[c - n_words] for c in char_cols])
-        self._char_cols = np.array(char_cols, dtype=np.int32)
+        # a match yields its column directly (one gather less per occurrence)
+        self._char_trie.relabel(np.array(char_cols, dtype=np.int32))
         tokens = sorted({t for c in word_cols for t in self.words[c].split(" ")})
         self._token_trie = _Trie(tokens)
         index = {t: i for i, t in enumerate(tokens)}
@@ -76,6 +87,7 @@ class SelectedTfidf:
         pairs.sort()
         self._bigram_keys = np.array([p[0] for p in pairs], dtype=np.int64)
         self._bigram_cols = np.array([p[1] for p in pairs], dtype=np.int32)
+        self._bigrams_hashed: tuple[np.ndarray, np.ndarray] | None = None  # for the kernel
 
     @property
     def n_ngrams(self) -> int:
@@ -103,31 +115,62 @@ class SelectedTfidf:
             used=[c for c in used if c < self.n_ngrams],
         )
 
-    def transform(self, texts: Sequence[str], *, lengths: bool = True) -> sp.csr_matrix:
+    def transform(
+        self, texts: Sequence[str], *, lengths: bool = True, block_norm: bool = False
+    ) -> sp.csr_matrix:
         """Sparse float32 features (rows × ``n_features``); stateless, safe to call per batch.
 
-        ``lengths=False`` leaves out the two length columns (rows × ``n_ngrams``).
+        ``lengths=False`` leaves out the two length columns (rows × ``n_ngrams``);
+        ``block_norm`` L2-normalises each row's word and char columns separately.
         """
         width = self.n_features if lengths else self.n_ngrams
         if not texts:
             return sp.csr_matrix((0, width), dtype=np.float32)
         batch = _Batch(texts)
-        w_rows, w_cols = self._match_words(batch)
-        c_rows, c_index = _match_chars(self._char_trie, batch)
-        rows = np.concatenate([w_rows, c_rows])
-        cols = np.concatenate([w_cols, self._char_cols[c_index]])
-        indptr, indices, counts = _count(rows, cols, width, batch.n_docs)
-        data = self._idf[indices]
-        repeated = counts > 1  # most n-grams occur once: take logs only where needed
-        data[repeated] *= 1 + np.log(counts[repeated])
+        if ngram_kernel.AVAILABLE:
+            indptr, indices, data, words = ngram_kernel.batch_features(
+                batch.cps,
+                batch.lengths,
+                _char_classes(),
+                self._char_trie.arrays(),
+                self._token_trie.arrays(),
+                (self._unigram, *self._bigram_table(), self._n_tokens),
+                self._idf,
+                len(self.words),
+                block_norm,
+            )
+        else:
+            indptr, indices, data = self._counted(batch, block_norm)
+            words = batch.word_counts if lengths else None
         if lengths:
-            indptr, indices, data = _append_lengths(
-                indptr, indices, data, batch, first=self.n_ngrams
+            indptr, indices, data = append_lengths(
+                indptr, indices, data, (batch.lengths, words), first=self.n_ngrams
             )
         x = sp.csr_matrix((data, indices, indptr), shape=(batch.n_docs, width))
         x.has_sorted_indices = True  # built sorted and without duplicates: skip the checks
         x.has_canonical_format = True
         return x
+
+    def _bigram_table(self) -> tuple[np.ndarray, np.ndarray]:
+        if self._bigrams_hashed is None:
+            self._bigrams_hashed = ngram_kernel.hash_table(self._bigram_keys, self._bigram_cols)
+        return self._bigrams_hashed
+
+    def _counted(
+        self, batch: _Batch, block_norm: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The numpy path of :meth:`transform` (without numba): CSR arrays of the n-grams."""
+        w_rows, w_cols = self._match_words(batch)
+        c_rows, c_cols = _match_chars(self._char_trie, batch)
+        rows = np.concatenate([w_rows, c_rows])
+        cols = np.concatenate([w_cols, c_cols])
+        indptr, indices, counts = count_pairs(rows, cols, self.n_ngrams + 2, batch.n_docs)
+        data = self._idf[indices]
+        repeated = counts > 1  # most n-grams occur once: take logs only where needed
+        data[repeated] *= 1 + np.log(counts[repeated])
+        if block_norm:
+            data = block_normalised(indptr, indices, data, len(self.words))
+        return indptr, indices, data
 
     def normalised(self, x: sp.csr_matrix) -> sp.csr_matrix:
         """The n-gram columns of a ``transform`` output, L2-normalised per row (for LR)."""
@@ -229,48 +272,14 @@ def _fit_block(texts: Sequence[str], *, analyzer: str) -> tuple[TfidfVectorizer,
     return None
 
 
-def _count(
-    rows: np.ndarray, cols: np.ndarray, width: int, n_docs: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """CSR ``indptr``, ``indices`` and occurrence counts of (row, column) pairs.
+def warm_compiled(vectorizer: SelectedTfidf) -> None:
+    """Run the compiled kernels once with prediction's argument types (both transforms, the
+    LightGBM column selection). Called in the training child: a first use compiles for
+    seconds while holding the interpreter lock, and the server, which predicts, then loads the
+    compiled code from numba's cache instead (0.2 s)."""
+    from binnr.models.ensemble.bases import select_columns
 
-    One sort of ``row · width + column`` keys: several times faster than building a COO
-    matrix and summing its duplicates (scipy sorts each row's indices separately).
-    """
-    # int32 keys sort twice as fast; a batch of a few thousand rows fits in them
-    kind: type[np.signedinteger[Any]] = np.int32 if (n_docs + 1) * width < 2**31 else np.int64
-    step = np.asarray(width, dtype=kind)
-    keys = rows.astype(kind) * step + cols.astype(kind)
-    keys.sort()
-    if not len(keys):
-        return np.zeros(n_docs + 1, np.int64), np.zeros(0, np.int32), np.zeros(0, np.float32)
-    new = np.empty(len(keys), dtype=bool)
-    new[0], new[1:] = True, keys[1:] != keys[:-1]
-    starts = np.flatnonzero(new)
-    unique = keys[starts]
-    ends = np.empty_like(starts)  # (np.diff with append= was the slowest step here)
-    ends[:-1], ends[-1] = starts[1:], len(keys)
-    counts = np.subtract(ends, starts, dtype=np.float32)
-    # keys are sorted, so each row's entries lie between row·width and (row + 1)·width:
-    # row pointers by binary search instead of a division and a bincount per entry
-    firsts = np.arange(n_docs + 1, dtype=kind) * step
-    indptr = np.searchsorted(unique, firsts).astype(np.int64)
-    indices = unique - np.repeat(firsts[:-1], np.diff(indptr))
-    return indptr, indices.astype(np.int32, copy=False), counts
-
-
-def _append_lengths(
-    indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, batch: _Batch, *, first: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The same CSR arrays with ``#chars`` and ``#words`` as the last two columns of each row."""
-    n = batch.n_docs
-    new_indptr = indptr + 2 * np.arange(n + 1)
-    size = len(indices) + 2 * n
-    out_idx, out_data = np.empty(size, np.int32), np.empty(size, np.float32)
-    rows = np.repeat(np.arange(n), np.diff(indptr))
-    at = np.arange(len(indices)) + 2 * rows
-    out_idx[at], out_data[at] = indices, data
-    ends = new_indptr[1:]
-    out_idx[ends - 2], out_data[ends - 2] = first, batch.lengths
-    out_idx[ends - 1], out_data[ends - 1] = first + 1, batch.word_counts
-    return new_indptr, out_idx, out_data
+    sample = ["warm up", "the kernels"]
+    vectorizer.transform(sample)
+    x = vectorizer.transform(sample, lengths=False, block_norm=True)
+    select_columns(x, np.arange(min(2, x.shape[1])))

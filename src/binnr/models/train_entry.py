@@ -23,6 +23,7 @@ def fit_text_gbm(*, folder: Path, progress: Progress, **kwargs: Any) -> dict[str
 
     model = gbm.train(progress=progress, **kwargs)
     model.save(folder)
+    _warm(model.vectorizer)
     return {
         "report": model.report,
         "training_log": model.training_log,
@@ -37,9 +38,19 @@ def fit_auto(*, folder: Path, progress: Progress, **kwargs: Any) -> dict[str, An
 
     model = train_auto(progress=progress, **kwargs)
     model.save(folder)
+    _warm(model.vectorizer)
     return {
         "report": model.report,
         "chosen": model.chosen,
         "bases": model.bases,
         "label_issues": model.label_issues(),
     }
+
+
+def _warm(vectorizer: Any) -> None:
+    """Compile the feature kernels here, in the child: the server then loads them (see
+    :func:`binnr.models.text_features.warm_compiled`)."""
+    if vectorizer is not None:
+        from binnr.models.text_features import warm_compiled
+
+        warm_compiled(vectorizer)

@@ -21,6 +21,8 @@ from sklearn.feature_selection import chi2
 from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 
+from binnr.models import ngram_kernel
+
 _MISSING = 10.0  # score gap below the row's lowest for a label the model never saw
 
 
@@ -175,6 +177,9 @@ def select_columns(x: sp.csr_matrix, columns: np.ndarray) -> sp.csr_matrix:
     """
     position = np.full(x.shape[1], -1, dtype=np.int32)
     position[columns] = np.arange(len(columns), dtype=np.int32)
+    if ngram_kernel.AVAILABLE:
+        indptr, indices, data = ngram_kernel.kept_columns(x.indptr, x.indices, x.data, position)
+        return sp.csr_matrix((data, indices, indptr), shape=(x.shape[0], len(columns)))
     new = position[x.indices]
     kept = new >= 0
     # entries kept before each row start: the new row pointers

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 import scipy.sparse as sp
 
+from binnr.models.ngram_match import block_normalised
 from binnr.models.text_features import SelectedTfidf, Vocabulary
 
 # the most frequent n-grams kept: predicting matches every kept n-gram, so this bounds its cost
@@ -42,27 +43,10 @@ def fit_features(
     (words, word_idf), (chars, char_idf) = found["word"], found["char_wb"]
     vectorizer = SelectedTfidf(words=words, word_idf=word_idf, chars=chars, char_idf=char_idf)
     x = matrix[:, keep].tocsr().astype(np.float32)
-    return vectorizer, _normalise_blocks(x, len(words))
+    x.data = block_normalised(x.indptr, x.indices, x.data, len(words))
+    return vectorizer, x
 
 
 def transform(vectorizer: SelectedTfidf, texts: Sequence[str]) -> sp.csr_matrix:
     """Rows with the same values as the training matrix (module docstring)."""
-    x = vectorizer.transform(list(texts), lengths=False)
-    return _normalise_blocks(x, len(vectorizer.words))
-
-
-def _normalise_blocks(x: sp.csr_matrix, n_words: int) -> sp.csr_matrix:
-    """L2-normalise the word columns and the char columns of each row separately.
-
-    Each row's indices are sorted, so its word entries come first: the row is two contiguous
-    segments, and segment sums are differences of one running sum (no scatter-add).
-    """
-    is_word = np.concatenate([[0], np.cumsum(x.indices < n_words)])
-    split = x.indptr[:-1] + (is_word[x.indptr[1:]] - is_word[x.indptr[:-1]])
-    bounds = np.empty(2 * x.shape[0] + 1, dtype=np.int64)
-    bounds[0:-1:2], bounds[1::2], bounds[-1] = x.indptr[:-1], split, x.indptr[-1]
-    squares = np.concatenate([[0.0], np.cumsum(np.square(x.data, dtype=np.float64))])
-    norms = np.sqrt(np.maximum(squares[bounds[1:]] - squares[bounds[:-1]], 0.0))
-    scale = (1.0 / np.maximum(norms, 1e-12)).astype(np.float32)
-    x.data = x.data * np.repeat(scale, np.diff(bounds))
-    return x
+    return vectorizer.transform(list(texts), lengths=False, block_norm=True)
