@@ -54,13 +54,24 @@ def test_every_split_point_gives_the_same_parts() -> None:
         assert parse([BODY[:cut], BODY[cut:]]) == EXPECTED, cut
 
 
-def test_every_chunk_size_gives_the_same_parts() -> None:
+# LF line ends: a carriage return only where a delimiter (or a near one) begins, then many
+CR_DATA = b"a,b\n1,2\n\r\n--xyzBOUNDARYx\n" + b"x\ry\r" * 6 + b"\r\n--xyzBOUNDARY\n"
+BODY_LF = (
+    b'--xyzBOUNDARYxyz\r\nContent-Disposition: form-data; name="file"; filename="b.csv"\r\n\r\n'
+    + CR_DATA
+    + b"\r\n--xyzBOUNDARYxyz--\r\n"
+)
+EXPECTED_LF = [({"content-disposition": 'form-data; name="file"; filename="b.csv"'}, CR_DATA)]
+
+
+@pytest.mark.parametrize(("body", "expected"), [(BODY, EXPECTED), (BODY_LF, EXPECTED_LF)])
+def test_every_chunk_size_gives_the_same_parts(body: bytes, expected: list) -> None:
     # chunks at least a delimiter long take the no-copy path: delimiters straddle them anywhere
-    for size in range(2, len(BODY)):
+    for size in range(2, len(body)):
         for offset in range(0, size, 3):
-            cuts = [0, *range(offset or size, len(BODY), size), len(BODY)]
-            chunks = [BODY[a:b] for a, b in itertools.pairwise(cuts) if b > a]
-            assert parse(chunks) == EXPECTED, (size, offset)
+            cuts = [0, *range(offset or size, len(body), size), len(body)]
+            chunks = [body[a:b] for a, b in itertools.pairwise(cuts) if b > a]
+            assert parse(chunks) == expected, (size, offset)
 
 
 def test_byte_by_byte() -> None:

@@ -107,7 +107,7 @@ class MultipartStream:
     def _scan(self) -> Generator[Event, None, bool]:
         """Part data (or preamble) up to the next delimiter; False if it is not here yet."""
         buffer, delimiter = self._buffer, self._delimiter
-        at = buffer.find(delimiter)
+        at = _find(buffer, delimiter)
         data = self._state is _State.DATA
         if at < 0:
             # A delimiter may begin in the last bytes: keep them for the next chunk.
@@ -157,3 +157,23 @@ class MultipartStream:
         self._state = _State.DATA
         yield PartStart(headers)
         return True
+
+
+#: Carriage returns tried one by one before searching for the whole delimiter instead.
+CR_TRIES = 4
+
+
+def _find(buffer: bytes, delimiter: bytes) -> int:
+    """``buffer.find(delimiter)``, fast where carriage returns are rare.
+
+    A delimiter starts with CR LF. Finding a single byte is ``memchr`` (measured 20 GB/s), a
+    40-byte delimiter a general search (2.2 GB/s: 65 ms of the event loop per 143 MB upload).
+    Text with LF line ends has no CR but before each delimiter; with CR LF ends, after a few
+    CRs that begin no delimiter, the general search takes over from there.
+    """
+    at = buffer.find(b"\r")
+    for _ in range(CR_TRIES):
+        if at < 0 or buffer.startswith(delimiter, at):
+            return at
+        at = buffer.find(b"\r", at + 1)
+    return buffer.find(delimiter, at) if at >= 0 else -1
