@@ -272,14 +272,10 @@ def _fit_block(texts: Sequence[str], *, analyzer: str) -> tuple[TfidfVectorizer,
     return None
 
 
-def warm_compiled(vectorizer: SelectedTfidf) -> None:
-    """Run the compiled kernels once with prediction's argument types (both transforms, the
-    LightGBM column selection). Called in the training child: a first use compiles for
-    seconds while holding the interpreter lock, and the server, which predicts, then loads the
-    compiled code from numba's cache instead (0.2 s)."""
-    from binnr.models.ensemble.bases import select_columns
-
+def warm_compiled(vectorizer: SelectedTfidf) -> sp.csr_matrix:
+    """Run both transforms once on a sample (their compiled kernels, with prediction's argument
+    types); returns the block-normalised one. For the training child: see
+    :func:`binnr.models.train_entry`."""
     sample = ["warm up", "the kernels"]
     vectorizer.transform(sample)
-    x = vectorizer.transform(sample, lengths=False, block_norm=True)
-    select_columns(x, np.arange(min(2, x.shape[1])))
+    return vectorizer.transform(sample, lengths=False, block_norm=True)
