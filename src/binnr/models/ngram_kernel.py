@@ -36,7 +36,12 @@ except ImportError:  # pragma: no cover - a dependency; the numpy path stands in
 
 
 def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    return njit(nogil=True, cache=True)(fn) if AVAILABLE else fn
+    if not AVAILABLE:
+        return fn
+    try:
+        return njit(nogil=True, cache=True)(fn)
+    except RuntimeError:  # no writable cache folder (read-only install and home): per process
+        return njit(nogil=True)(fn)
 
 
 @_jit
