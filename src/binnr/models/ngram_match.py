@@ -5,6 +5,10 @@ Python string (about 7k rows/s for char 2–5-grams). Instead the n-grams are co
 tries over a compact alphabet and matched with numpy on a whole batch at once: the batch
 becomes one array of code points and each character step is one gather over the positions
 still inside the trie. The counts equal ``CountVectorizer``'s for the same vocabulary (tested).
+
+The batch and the tries are shared with the compiled path (:mod:`binnr.models.ngram_kernel`,
+two to three times faster), which is used wherever numba is installed; the numpy matching here
+is the reference it is tested against and the path without numba.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ of TF-IDF; the length columns carry what L2 normalisation would (measured: equal
 macro-F1). Without normalisation a column depends on nothing else, so a trained model only
 needs the n-grams its trees split on (``used``), typically a quarter of them.
 
-Transforming does not use scikit-learn: the selected n-grams are matched with numpy tries on a
-whole batch at once (:mod:`binnr.models.ngram_match`). TF-IDF + LR scores for stacking are in
+Transforming does not use scikit-learn: the selected n-grams are matched with tries over a whole
+batch, in compiled code (:mod:`binnr.models.ngram_kernel`) or, without numba, with numpy
+(:mod:`binnr.models.ngram_match`). TF-IDF + LR scores for stacking are in
 :mod:`binnr.models.stacking`. Everything is stored as JSON (no pickle).
 """
 
