@@ -132,9 +132,9 @@ class Settings(BaseSettings):
     isolate_training: bool = Field(
         default=True,
         description="Run work that would stall the API in child processes: text-model "
-        "training (embeddings are computed here and handed over) and an embedding model's "
-        "first export and int8 quantisation (false: in the job's thread, saving the "
-        "children's start-up)",
+        "training (embeddings are computed here and handed over), an embedding model's "
+        "first export and int8 quantisation, and the first compile of the n-gram feature "
+        "kernels (false: in the job's thread, saving the children's start-up)",
     )
     switch_interval_ms: float = Field(
         default=0.5,

@@ -7,10 +7,13 @@ second (extension initialisation, SciPy parsing its docstrings) and put the stat
 108 ms. These functions live in a module that imports nothing heavy; the libraries load inside
 them, in whichever process runs them. Each one writes the model files into ``folder`` and
 returns plain data (reports, label issues), so the server does not unpickle a model either.
+The n-gram feature kernels' first compile is handed to a child the same way
+(:func:`prepare_kernels`).
 """
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +62,29 @@ def _warm(vectorizer: Any) -> None:
 
         x = warm_compiled(vectorizer)
         select_columns(x, np.arange(min(2, x.shape[1])))
+
+
+def prepare_kernels(cache_dir: Path) -> bool:
+    """Compile (or load) the n-gram feature kernels in a child process unless a marker says a
+    child did so for this kernel source and numba: in a server about to predict in-process
+    (a prediction, a comparison), so that its own first use only loads them from numba's cache
+    instead of compiling for seconds while holding the interpreter lock. True when ready."""
+    from binnr.children import prepare_in_child
+    from binnr.models import ngram_kernel
+
+    if not ngram_kernel.AVAILABLE:
+        return False
+    import numba
+
+    source = Path(ngram_kernel.__file__).stat()
+    key = f"{ngram_kernel.__file__}|{source.st_size}|{source.st_mtime_ns}|{numba.__version__}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+    return prepare_in_child(warm_kernels, cache_dir / "kernels" / ".prepared" / digest)
+
+
+def warm_kernels() -> None:
+    """Run the kernels once on a tiny vocabulary (the child's work for :func:`prepare_kernels`)."""
+    from binnr.models.text_features import Vocabulary
+
+    texts = ["warm up the kernels", "the kernels warm up", "up warm"] * 4
+    _warm(Vocabulary(texts).select(labels=[i % 2 for i in range(len(texts))], max_features=50))

@@ -22,6 +22,7 @@ from binnr.models.calibration import expected_calibration_error
 from binnr.models.cluster import Algorithm, cluster
 from binnr.models.ensemble.params import AutoParams
 from binnr.models.metrics import evaluate
+from binnr.models.train_entry import prepare_kernels
 from binnr.params.compare import CompareParams
 from binnr.services.classifier.model_kinds import embedder
 from binnr.services.compare_llm import llm_methods
@@ -76,6 +77,9 @@ def _methods(split: Split, embed: Any, params: CompareParams, ctx: JobContext) -
 def _supervised(model: str, embed: Any, ctx: JobContext) -> Method:
     def run(split: Split) -> tuple[list[str], np.ndarray | None]:
         from binnr.models.ensemble.training import train_auto  # LightGBM: loaded on use
+
+        if ctx.settings.isolate_training:  # the kernels' first compile, off this interpreter
+            prepare_kernels(ctx.settings.cache_dir)
 
         knobs = AutoParams(model=model)  # type: ignore[arg-type]
         trained = train_auto(

@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from binnr.children import marker, prepare_in_child
 from binnr.errors import BinnrError, ModelError, NotSupported
 from binnr.models.embeddings.base import Backend, Embedder, Precision, resolve_model_dir
 from binnr.models.embeddings.export import (
@@ -33,7 +34,6 @@ from binnr.models.embeddings.export import (
     model_key,
 )
 from binnr.models.embeddings.modeling import ModelSpec, read_spec
-from binnr.models.embeddings.prepare import marker, prepare_in_child
 from binnr.models.embeddings.runners import (
     OnnxRunner,
     OpenVINORunner,
@@ -135,7 +135,7 @@ def load_local(
             load = partial(
                 _load, model, folder, backend=backend, cache_dir=cache_dir, precision=precision
             )
-            if prepare_first:  # exports built off this interpreter (see :mod:`.prepare`)
+            if prepare_first:  # exports built off this interpreter (see binnr.children)
                 prepare_in_child(load, marker(cache_dir, folder, backend, precision))
             loaded = _CACHE[key] = load()
     return LocalEmbedder(loaded, batch_size=batch_size)

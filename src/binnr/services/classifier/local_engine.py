@@ -13,6 +13,7 @@ import pyarrow as pa
 
 from binnr.jobs.context import JobContext
 from binnr.models.registry import ModelRecord
+from binnr.models.train_entry import prepare_kernels
 from binnr.params.gbm import GbmTrainParams
 from binnr.services.classifier.issues import write_label_issues
 from binnr.services.classifier.model_kinds import (
@@ -76,6 +77,8 @@ class LocalEngine:
     def predict(self, ctx: JobContext, record: ModelRecord, source: Any, out: Any) -> int:
         """Probabilities for every row of ``source`` into ``out``."""
         ctx.progress.phase("load model", index=1, total=2)
+        if ctx.settings.isolate_training:  # the kernels' first compile, off this interpreter
+            prepare_kernels(ctx.settings.cache_dir)
         model = kind_of(record).load(ctx, record, source)
         label_map = LabelMap.from_metadata(record.metadata)
         by_label = label_map.to_metadata()

@@ -1,11 +1,11 @@
-"""An embedding model's first load can run in a child process, which leaves a marker."""
+"""First-time work in a child process, which leaves a marker (an embedding export, the kernels)."""
 
 from __future__ import annotations
 
 from functools import partial
 from pathlib import Path
 
-from binnr.models.embeddings.prepare import marker, prepare_in_child
+from binnr.children import marker, prepare_in_child
 
 
 def write_file(path: Path) -> None:
