@@ -94,3 +94,14 @@ def test_kept_columns_equal_scipy_column_slicing() -> None:
     x = vec.transform(corpus, lengths=False, block_norm=True)
     columns = np.sort(np.random.default_rng(1).choice(x.shape[1], size=300, replace=False))
     _same(select_columns(x, columns), x[:, columns].tocsr())
+
+
+def test_kernel_with_only_words_only_chars_or_nothing_selected() -> None:
+    corpus = _corpus()
+    vec = Vocabulary(corpus).select(labels=np.arange(len(corpus)) % 3, max_features=1500)
+    n_words = len(vec.words)
+    for used in ([0, 1, 2], [n_words, n_words + 3], [], list(range(n_words))):
+        pruned = vec.pruned(used)
+        for lengths, block_norm in ((True, False), (False, True)):
+            ours = pruned.transform(corpus, lengths=lengths, block_norm=block_norm)
+            _same(ours, _numpy_path(pruned, corpus, lengths=lengths, block_norm=block_norm))
