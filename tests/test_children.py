@@ -45,3 +45,12 @@ def test_a_failed_child_leaves_no_marker(tmp_path: Path) -> None:
     done = marker(tmp_path / "cache", model, "openvino", "fp32")
     assert prepare_in_child(fail, done) is False
     assert not done.exists()
+
+
+def test_a_file_s_marker_changes_with_the_file(tmp_path: Path) -> None:
+    source = tmp_path / "kernel.py"
+    source.write_text("x = 1")
+    first = marker(tmp_path / "cache", source, "numba 1")
+    assert marker(tmp_path / "cache", source, "numba 2") != first
+    source.write_text("x = 22")
+    assert marker(tmp_path / "cache", source, "numba 1") != first

@@ -29,13 +29,17 @@ def spawn() -> SpawnContext:
     return multiprocessing.get_context("spawn")
 
 
-def marker(cache_dir: Path, folder: Path, *parts: str) -> Path:
-    """The marker of work done on ``folder``'s files: it changes with them and with ``parts``."""
-    digest = hashlib.sha256("|".join([str(folder.resolve()), *parts]).encode())
-    for path in sorted(folder.rglob("*")):
+def marker(cache_dir: Path, source: Path, *parts: str) -> Path:
+    """The marker of work done on ``source`` (a file, or a folder's files): it changes with
+    them and with ``parts``."""
+    digest = hashlib.sha256("|".join([str(source.resolve()), *parts]).encode())
+    base, files = (
+        (source.parent, [source]) if source.is_file() else (source, sorted(source.rglob("*")))
+    )
+    for path in files:
         if path.is_file():
             stat = path.stat()
-            digest.update(f"{path.relative_to(folder)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
+            digest.update(f"{path.relative_to(base)}|{stat.st_size}|{stat.st_mtime_ns}".encode())
     return cache_dir / ".prepared" / digest.hexdigest()[:24]
 
 

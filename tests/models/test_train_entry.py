@@ -8,16 +8,19 @@ import pytest
 
 from binnr.models import ngram_kernel
 from binnr.models.train_entry import prepare_kernels, warm_kernels
+from binnr.settings import Settings
 
 
 @pytest.mark.skipif(not ngram_kernel.AVAILABLE, reason="numba is not installed")
 def test_a_child_compiles_the_kernels_once_and_leaves_a_marker(tmp_path: Path) -> None:
-    assert prepare_kernels(tmp_path)
-    markers = list((tmp_path / "kernels" / ".prepared").iterdir())
+    settings = Settings(home=tmp_path)
+    assert prepare_kernels(settings)
+    prepared = settings.cache_dir / "kernels" / ".prepared"
+    markers = list(prepared.iterdir())
     assert len(markers) == 1 and markers[0].is_file()
     stamp = markers[0].stat().st_mtime_ns
-    assert prepare_kernels(tmp_path)  # marked: no second child, the marker untouched
-    assert list((tmp_path / "kernels" / ".prepared").iterdir()) == markers
+    assert prepare_kernels(settings)  # marked: no second child, the marker untouched
+    assert list(prepared.iterdir()) == markers
     assert markers[0].stat().st_mtime_ns == stamp
 
 

@@ -271,12 +271,3 @@ def _fit_block(texts: Sequence[str], *, analyzer: str) -> tuple[TfidfVectorizer,
         except ValueError:  # "empty vocabulary" / "no terms remain"
             continue
     return None
-
-
-def warm_compiled(vectorizer: SelectedTfidf) -> sp.csr_matrix:
-    """Run both transforms once on a sample (their compiled kernels, with prediction's argument
-    types); returns the block-normalised one. For the training child: see
-    :func:`binnr.models.train_entry`."""
-    sample = ["warm up", "the kernels"]
-    vectorizer.transform(sample)
-    return vectorizer.transform(sample, lengths=False, block_norm=True)

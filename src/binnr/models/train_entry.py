@@ -13,11 +13,12 @@ The n-gram feature kernels' first compile is handed to a child the same way
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any
 
+from binnr.children import marker, prepare_in_child
 from binnr.progress import Progress
+from binnr.settings import Settings
 
 
 def fit_text_gbm(*, folder: Path, progress: Progress, **kwargs: Any) -> dict[str, Any]:
@@ -51,35 +52,34 @@ def fit_auto(*, folder: Path, progress: Progress, **kwargs: Any) -> dict[str, An
 
 
 def _warm(vectorizer: Any) -> None:
-    """Compile the feature kernels here, in the child. A first use compiles for seconds while
-    holding the interpreter lock; the server, which predicts, then loads the compiled code from
-    numba's cache instead (0.2 s)."""
+    """Run the compiled feature kernels once, with prediction's argument types (both
+    transforms, the LightGBM column selection): a first use compiles them for seconds while
+    holding the interpreter lock, so children do it and the server, which predicts, only loads
+    them from numba's cache (0.2 s)."""
     if vectorizer is not None:
         import numpy as np
 
         from binnr.models.ensemble.bases import select_columns
-        from binnr.models.text_features import warm_compiled
 
-        x = warm_compiled(vectorizer)
+        sample = ["warm up", "the kernels"]
+        vectorizer.transform(sample)
+        x = vectorizer.transform(sample, lengths=False, block_norm=True)
         select_columns(x, np.arange(min(2, x.shape[1])))
 
 
-def prepare_kernels(cache_dir: Path) -> bool:
-    """Compile (or load) the n-gram feature kernels in a child process unless a marker says a
-    child did so for this kernel source and numba: in a server about to predict in-process
-    (a prediction, a comparison), so that its own first use only loads them from numba's cache
-    instead of compiling for seconds while holding the interpreter lock. True when ready."""
-    from binnr.children import prepare_in_child
+def prepare_kernels(settings: Settings) -> bool:
+    """Before a server predicts or compares in-process: compile (or load) the n-gram feature
+    kernels in a child process (``settings.isolate_training``) unless a marker says a child did
+    so for this kernel source and numba, so that this process only loads them. True when
+    ready."""
     from binnr.models import ngram_kernel
 
-    if not ngram_kernel.AVAILABLE:
+    if not (settings.isolate_training and ngram_kernel.AVAILABLE):
         return False
     import numba
 
-    source = Path(ngram_kernel.__file__).stat()
-    key = f"{ngram_kernel.__file__}|{source.st_size}|{source.st_mtime_ns}|{numba.__version__}"
-    digest = hashlib.sha256(key.encode()).hexdigest()[:24]
-    return prepare_in_child(warm_kernels, cache_dir / "kernels" / ".prepared" / digest)
+    done = marker(settings.cache_dir / "kernels", Path(ngram_kernel.__file__), numba.__version__)
+    return prepare_in_child(warm_kernels, done)
 
 
 def warm_kernels() -> None:

@@ -46,6 +46,7 @@ def compare_job(ctx: JobContext, params: CompareParams) -> dict[str, Any]:
     names = [labels.label(n) for n in table.column("target").to_pylist()]
     split = stratified_split(texts, names, test_fraction=params.test_fraction, seed=params.seed)
     embed = embedder(ctx, ref)
+    prepare_kernels(ctx.settings)  # the feature kernels' first compile, off this interpreter
     methods = _methods(split, embed, params, ctx)
     rows = []
     for i, (name, run) in enumerate(methods.items(), start=1):
@@ -77,9 +78,6 @@ def _methods(split: Split, embed: Any, params: CompareParams, ctx: JobContext) -
 def _supervised(model: str, embed: Any, ctx: JobContext) -> Method:
     def run(split: Split) -> tuple[list[str], np.ndarray | None]:
         from binnr.models.ensemble.training import train_auto  # LightGBM: loaded on use
-
-        if ctx.settings.isolate_training:  # the kernels' first compile, off this interpreter
-            prepare_kernels(ctx.settings.cache_dir)
 
         knobs = AutoParams(model=model)  # type: ignore[arg-type]
         trained = train_auto(

@@ -77,8 +77,7 @@ class LocalEngine:
     def predict(self, ctx: JobContext, record: ModelRecord, source: Any, out: Any) -> int:
         """Probabilities for every row of ``source`` into ``out``."""
         ctx.progress.phase("load model", index=1, total=2)
-        if ctx.settings.isolate_training:  # the kernels' first compile, off this interpreter
-            prepare_kernels(ctx.settings.cache_dir)
+        prepare_kernels(ctx.settings)  # their first compile, off this interpreter
         model = kind_of(record).load(ctx, record, source)
         label_map = LabelMap.from_metadata(record.metadata)
         by_label = label_map.to_metadata()

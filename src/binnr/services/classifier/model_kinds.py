@@ -95,12 +95,15 @@ def embedder(ctx: JobContext, near: TableRef) -> Embed:
     )
 
 
-def _train(ctx: JobContext, fn: Callable[..., dict[str, Any]], **kwargs: Any) -> Fitted:
+def _train(
+    ctx: JobContext, fn: Callable[..., dict[str, Any]], **kwargs: Any
+) -> tuple[Fitted, dict[str, Any]]:
     """``fn(folder=…, **kwargs)`` (a :mod:`binnr.models.train_entry` function) with the job's
     progress; in a child process when nothing in it needs this process: no embeddings, or
     embeddings computed beforehand (:class:`Precomputed`; the embedder reads and writes the
     warehouse's cache, so it stays here). The model files wait in a temporary folder until
-    the registry takes them (:meth:`Fitted.save`)."""
+    the registry takes them (:meth:`Fitted.save`); returned with what ``fn`` returned, for the
+    kind to turn into the model's metadata."""
     folder = Path(tempfile.mkdtemp(prefix="binnr-fit-"))
     try:
         if ctx.settings.isolate_training and isinstance(kwargs.get("embed"), Precomputed | None):
@@ -110,7 +113,7 @@ def _train(ctx: JobContext, fn: Callable[..., dict[str, Any]], **kwargs: Any) ->
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
-    return Fitted(folder=folder, metadata=out)
+    return Fitted(folder=folder, metadata={}), out
 
 
 class _Scored:
@@ -135,7 +138,7 @@ class TextGbmKind:
     def fit(self, ctx: JobContext, params: GbmTrainParams, data: TrainingData) -> Fitted:
         knobs = params.params.lightgbm
         embed = embedder(ctx, data.table) if knobs.features == "text+embeddings" else None
-        fitted = _train(
+        fitted, out = _train(
             ctx,
             fit_text_gbm,
             texts=data.train.texts,
@@ -145,7 +148,6 @@ class TextGbmKind:
             params=knobs,
             embed=embed,
         )
-        out = fitted.metadata
         fitted.metadata = {
             "params": {**params.params.model_dump(), "model": "lightgbm"},
             "metrics": summary(out["report"]),
@@ -180,7 +182,7 @@ class AutoKind:
             # embedded here (the cache lives in this process's warehouse), trained in a child
             every = [*data.train.texts, *(eval_texts or [])]
             ready = precompute(embed, every, window=auto.window_words, max_chunks=auto.max_chunks)
-        fitted = _train(
+        fitted, out = _train(
             ctx,
             fit_auto,
             texts=data.train.texts,
@@ -190,7 +192,6 @@ class AutoKind:
             eval_texts=eval_texts,
             eval_labels=data.evaluation.labels if data.evaluation else None,
         )
-        out = fitted.metadata
         report = out["report"]
         evaluation = report.get("eval") or {}
         calibration = report.get("calibration") or {}
