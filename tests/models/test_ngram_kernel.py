@@ -74,20 +74,6 @@ def test_wide_alphabets_use_the_sorted_edges() -> None:
     _same(vec.transform(corpus), _numpy_path(vec, corpus, lengths=True, block_norm=False))
 
 
-def test_hash_table_finds_every_key_and_nothing_else() -> None:
-    rng = np.random.default_rng(0)
-    keys = np.unique(rng.integers(0, 10**12, size=5000)).astype(np.int64)
-    cols = np.arange(len(keys), dtype=np.int32)
-    slots, values = ngram_kernel.hash_table(keys, cols)
-    assert len(slots) & (len(slots) - 1) == 0 and len(slots) >= 2 * len(keys)
-    for key, col in zip(keys[:500], cols[:500], strict=True):
-        assert ngram_kernel._lookup(slots, values, key) == col
-    absent = np.setdiff1d(rng.integers(0, 10**12, size=500), keys)
-    assert all(ngram_kernel._lookup(slots, values, k) == -1 for k in absent)
-    empty = ngram_kernel.hash_table(keys[:0], cols[:0])
-    assert ngram_kernel._lookup(*empty, 7) == -1
-
-
 def test_kept_columns_equal_scipy_column_slicing() -> None:
     corpus = _corpus()
     vec = Vocabulary(corpus).select(labels=np.arange(len(corpus)) % 3, max_features=2000)

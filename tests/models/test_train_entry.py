@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from binnr.models import ngram_kernel
+from binnr.models import ngram_kernel, ngram_tables
 from binnr.models.train_entry import prepare_kernels, warm_kernels
 from binnr.settings import Settings
 
@@ -27,5 +27,12 @@ def test_a_child_compiles_the_kernels_once_and_leaves_a_marker(tmp_path: Path) -
 @pytest.mark.skipif(not ngram_kernel.AVAILABLE, reason="numba is not installed")
 def test_the_child_s_work_runs_every_kernel() -> None:
     warm_kernels()  # what the child runs: compiled (or loaded) here too
-    for kernel in (ngram_kernel._occurrences, ngram_kernel._csr, ngram_kernel.kept_columns):
+    kernels = (
+        ngram_kernel._occurrences,
+        ngram_kernel._csr,
+        ngram_kernel.kept_columns,
+        ngram_tables.find_token,
+        ngram_tables._token_slots,
+    )
+    for kernel in kernels:
         assert kernel.signatures, kernel  # type: ignore[attr-defined]

@@ -4,11 +4,12 @@
 n-gram occurrence (trie steps, hits, counts, idf, per-block norms) at some 20 ns each, in short
 steps that hold the interpreter lock (two threads gain 1.6×). Here, with the lock released:
 
-1. :func:`_occurrences` walks each row's char_wb n-grams and word tokens through the same tries
-   and writes one ``row · width + column`` key per occurrence (bigrams through a hash table).
-   Walks go breadth-first over the row (step *k* for every live position, then *k + 1*): the
-   table reads of a step are independent and overlap in the memory system; walking one n-gram
-   at a time waits for each read in turn (measured a third slower than numpy).
+1. :func:`_occurrences` walks each row's char_wb n-grams through the char trie, finds each word
+   token by its hash (:func:`.ngram_tables.find_token`), and writes one ``row · width + column``
+   key per occurrence (bigrams through a hash table). Char walks go breadth-first over the row
+   (step *k* for every live position, then *k + 1*): the table reads of a step are independent
+   and overlap in the memory system; walking one n-gram at a time waits for each read in turn
+   (measured a third slower than numpy).
 2. numpy sorts the keys (its vectorised sort; a compiled per-row sort was most of the time).
 3. :func:`_csr` turns runs of equal keys into CSR entries, ``(1 + log count) · idf``, and
    block-normalises each row where asked.
@@ -17,31 +18,24 @@ Measured on airline tweets (4,096-row batches, one thread): 57k → 128k rows/s.
 are the numpy matcher's, which equal scikit-learn's ``CountVectorizer``; tests hold both to it.
 Compiled once per install (``cache=True``: beside this file, or in ``NUMBA_CACHE_DIR``); where
 numba cannot be imported, callers use the numpy path.
+
+Long texts cost in proportion to their characters (BBC articles of 1,581 characters: ~100 µs a
+row, ~15M characters per CPU-second, as for tweets). Tried for them and not kept: counting each
+row into a dense array and a bitmap of its columns instead of sorting keys (20% faster on
+articles, 30% slower on tweets: the bitmap is scanned whatever the row's length), and a per-batch
+cache of each word's char n-gram columns (:mod:`.ngram_tables`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
-try:
-    from numba import njit
+from binnr.models.ngram_tables import AVAILABLE, find_token, lookup
+from binnr.models.ngram_tables import jit as _jit
 
-    #: Whether the compiled path can be used at all.
-    AVAILABLE = True
-except ImportError:  # pragma: no cover - a dependency; the numpy path stands in without it
-    AVAILABLE = False
-
-
-def _jit(fn: Callable[..., Any]) -> Callable[..., Any]:
-    if not AVAILABLE:
-        return fn
-    try:
-        return njit(nogil=True, cache=True)(fn)
-    except RuntimeError:  # no writable cache folder (read-only install and home): per process
-        return njit(nogil=True)(fn)
+__all__ = ["AVAILABLE", "batch_features", "kept_columns"]
 
 
 @_jit
@@ -89,11 +83,11 @@ def _chars(cid: Any, a: int, b: int, c: Any, scratch: Any, buf: Any, m: int) -> 
 
 
 @_jit
-def _tokens(cps: Any, tid: Any, a: int, b: int, word: Any, t: Any, scratch: Any) -> int:
-    """The ``\\b\\w\\w+\\b`` tokens of ``cps[a:b]``: their starts and token indices (−1: not
-    selected) into ``scratch``; returns how many."""
-    starts, found, nodes, lengths = scratch
-    n, q, longest = 0, a, 0
+def _tokens(cps: Any, a: int, b: int, word: Any, table: Any, found: Any) -> int:
+    """The token index (−1: not selected) of each ``\\b\\w\\w+\\b`` token of ``cps[a:b]``, in
+    order, into ``found``; returns how many. Each token is hashed and looked up once: walking
+    a trie depth by depth over every token of a row took half the batch time on long texts."""
+    n, q = 0, a
     while q < b:
         if not word[cps[q]]:
             q += 1
@@ -102,57 +96,10 @@ def _tokens(cps: Any, tid: Any, a: int, b: int, word: Any, t: Any, scratch: Any)
         while end < b and word[cps[end]]:
             end += 1
         if end - q >= 2:  # two or more word characters
-            starts[n], lengths[n], nodes[n], found[n] = q, end - q, 0, -1
-            n, longest = n + 1, max(longest, end - q)
+            found[n] = find_token(table, cps, q, end)
+            n += 1
         q = end
-    value, depth, dead = t[3], t[4], t[5]
-    for j in range(min(depth, longest)):  # breadth-first, as for the chars
-        for i in range(n):
-            if lengths[i] > depth or nodes[i] == dead or lengths[i] <= j:
-                continue
-            nodes[i] = _step(t, nodes[i], tid[starts[i] + j])
-            if lengths[i] == j + 1 and nodes[i] != dead:
-                found[i] = value[nodes[i]]
     return n
-
-
-@_jit
-def _slot(key: int, bits: int) -> Any:
-    """Fibonacci hashing: the top ``bits`` bits of ``key`` times 2⁶⁴/φ."""
-    product = np.uint64(key) * np.uint64(0x9E3779B97F4A7C15)
-    return np.int64(product >> np.uint64(64 - bits))
-
-
-@_jit
-def hash_table(keys: Any, cols: Any) -> tuple[Any, Any]:
-    """An open-addressing table of ``keys`` (≥ 0, distinct) → ``cols``: one probe or two per
-    lookup where a binary search took a dozen dependent reads (measured: a sixth of the
-    batch time went to bigram searches). Slots are ``-1`` where empty; the size a power of 2."""
-    bits = 1
-    while (1 << bits) < 2 * len(keys):
-        bits += 1
-    size = np.int64(1) << bits
-    slots, values = np.full(size, -1, np.int64), np.zeros(size, np.int32)
-    for i in range(len(keys)):
-        at = _slot(keys[i], bits)
-        while slots[at] != -1:
-            at = (at + 1) & np.int64(size - 1)
-        slots[at], values[at] = keys[i], cols[i]
-    return slots, values
-
-
-@_jit
-def _lookup(slots: Any, values: Any, key: int) -> int:
-    size = len(slots)
-    bits = 0
-    while (1 << bits) < size:
-        bits += 1
-    at = _slot(key, bits)
-    while slots[at] != -1:
-        if slots[at] == key:
-            return int(values[at])
-        at = (at + 1) & np.int64(size - 1)
-    return -1
 
 
 @_jit
@@ -165,7 +112,7 @@ def _words(found: Any, n: int, w: Any, buf: Any, m: int) -> int:
             buf[m] = unigram[tok]
             m += 1
         if tok >= 0 and i > 0 and found[i - 1] >= 0:
-            col = _lookup(slots, values, np.int64(found[i - 1]) * n_tokens + tok)
+            col = lookup(slots, values, np.int64(found[i - 1]) * n_tokens + tok)
             if col >= 0:
                 buf[m] = col
                 m += 1
@@ -222,22 +169,20 @@ def _occurrences(
     row's ``str.split()`` word count."""
     space, word = classes
     n, depth = len(lengths), c[4]
-    cid, tid = np.empty(len(cps), np.int32), np.empty(len(cps), np.int32)
-    for p in range(len(cps)):  # alphabet ids once, in order (the id tables are large)
-        cid[p], tid[p] = c[0][cps[p]], t[0][cps[p]]
+    cid = np.empty(len(cps), np.int32)
+    for p in range(len(cps)):  # alphabet ids once, in order (the id table is large)
+        cid[p] = c[0][cps[p]]
     row = 2
     for d in range(n):
         row = max(row, lengths[d] + 2)
     buf = np.empty(row * (depth + 2), np.int32)
     chars = (np.empty(row, np.int64), np.empty(row, np.int32))
-    ints, wide = np.int32, np.int64
-    tokens = (np.empty(row, wide), np.empty(row, ints), np.empty(row, ints), np.empty(row, wide))
+    found = np.empty(row, np.int64)
     words, total, start = np.zeros(n, np.int64), 0, 0
     for d in range(n):
         end = start + lengths[d] + 1  # the next row's separator
         m = _chars(cid, start, end, c, chars, buf, 0) if depth >= 2 else 0
-        found = _tokens(cps, tid, start + 1, end, word, t, tokens)
-        m = _words(tokens[1], found, w, buf, m)
+        m = _words(found, _tokens(cps, start + 1, end, word, t, found), w, buf, m)
         for k in range(m):
             keys[total + k] = d * width + buf[k]
         total += m
@@ -273,8 +218,9 @@ def batch_features(
 
     ``cps``: ``' ' doc0 ' ' doc1 … ' '`` and padding (:class:`.ngram_match._Batch`; the space
     before a row belongs to it). ``classes``: (whitespace, word character) flags per code point.
-    ``c``, ``t``: the char and token tries (:meth:`.ngram_match._Trie.arrays`); ``w``: (unigram
-    column per token, the bigrams' :func:`hash_table`, token count). Between the two compiled
+    ``c``: the char trie (:meth:`.ngram_match._Trie.arrays`); ``t``: the word tokens'
+    :func:`.ngram_tables.token_table`; ``w``: (unigram column per token, the bigrams'
+    :func:`.ngram_tables.hash_table`, token count). Between the two compiled
     passes, numpy sorts the occurrence keys (its vectorised sort: several times a compiled
     per-row sort).
     """

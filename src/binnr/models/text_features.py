@@ -28,7 +28,7 @@ from sklearn.feature_selection import chi2
 from sklearn.preprocessing import normalize
 
 from binnr.errors import ModelError
-from binnr.models import ngram_kernel
+from binnr.models import ngram_kernel, ngram_tables
 from binnr.models.ngram_match import (
     _Batch,
     _char_classes,
@@ -74,7 +74,9 @@ class SelectedTfidf:
         # a match yields its column directly (one gather less per occurrence)
         self._char_trie.relabel(np.array(char_cols, dtype=np.int32))
         tokens = sorted({t for c in word_cols for t in self.words[c].split(" ")})
-        self._token_trie = _Trie(tokens)
+        self._token_trie = _Trie(tokens)  # the numpy path's; the kernel hashes tokens instead
+        self._tokens = tokens
+        self._tokens_hashed: tuple[np.ndarray, ...] | None = None
         index = {t: i for i, t in enumerate(tokens)}
         self._n_tokens = len(tokens)
         self._unigram = np.full(len(tokens) + 1, -1, dtype=np.int32)
@@ -134,7 +136,7 @@ class SelectedTfidf:
                 batch.lengths,
                 _char_classes(),
                 self._char_trie.arrays(),
-                self._token_trie.arrays(),
+                self._token_table(),
                 (self._unigram, *self._bigram_table(), self._n_tokens),
                 self._idf,
                 len(self.words),
@@ -154,8 +156,13 @@ class SelectedTfidf:
 
     def _bigram_table(self) -> tuple[np.ndarray, np.ndarray]:
         if self._bigrams_hashed is None:
-            self._bigrams_hashed = ngram_kernel.hash_table(self._bigram_keys, self._bigram_cols)
+            self._bigrams_hashed = ngram_tables.hash_table(self._bigram_keys, self._bigram_cols)
         return self._bigrams_hashed
+
+    def _token_table(self) -> tuple[np.ndarray, ...]:
+        if self._tokens_hashed is None:
+            self._tokens_hashed = ngram_tables.token_table(self._tokens)
+        return self._tokens_hashed
 
     def _counted(
         self, batch: _Batch, block_norm: bool

@@ -72,13 +72,15 @@ def prepare_kernels(settings: Settings) -> bool:
     kernels in a child process (``settings.isolate_training``) unless a marker says a child did
     so for this kernel source and numba, so that this process only loads them. True when
     ready."""
-    from binnr.models import ngram_kernel
+    from binnr.models import ngram_kernel, ngram_tables
 
     if not (settings.isolate_training and ngram_kernel.AVAILABLE):
         return False
     import numba
 
-    done = marker(settings.cache_dir / "kernels", Path(ngram_kernel.__file__), numba.__version__)
+    folder = settings.cache_dir / "kernels"
+    tables = marker(folder, Path(ngram_tables.__file__)).name  # the kernels compile both files
+    done = marker(folder, Path(ngram_kernel.__file__), numba.__version__, tables)
     return prepare_in_child(warm_kernels, done)
 
 
