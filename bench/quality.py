@@ -1,7 +1,8 @@
 """Issue 14's benchmark: binnr's ``auto`` classifier against strong simple baselines (a script).
 
 Per dataset (``bench/quality_data.py``: fixed stratified 80/20 split, seed 0) and training size
-(``--sizes``: 200, 1000 and ``full`` rows drawn from the training part; same test rows): binnr
+(``--sizes``: 200, 1000 and ``full`` rows drawn from the training part, sizes below full drawn
+``--draws`` times with seeds 0, 1, …, reported per draw and as their mean; same test rows): binnr
 ``auto`` and each forced model (``linear``, ``lightgbm``, ``embeddings``, ``stack``), baselines
 TF-IDF (word 1–2 + char_wb 2–5, sublinear) + LogisticRegression, the same + LinearSVC, a
 logistic probe on the same (chunk-pooled) embeddings, and the majority class. Prints macro-F1
@@ -10,7 +11,8 @@ cached ÷ LogReg's (target ≤ 5; first-time embedding shown apart), predict row
 text-only models (best of 3 interleaved rounds, wall and per CPU second; target ≥ 100k), the
 test ECE of ``auto`` (target ≤ 0.05) with one reliability table, and label-issue precision
 (5% of training labels flipped on tweets and airline; share of flipped rows among the top 5%
-flagged; target ≥ 0.5), plus a few of what is flagged on bbc. Where ``auto`` chose the stack,
+flagged; target ≥ 0.5; with how many of the rest the unflipped model already flagged: the
+data's own label errors), plus a few of what is flagged on bbc. Where ``auto`` chose the stack,
 the ``stack`` row is that same model (same seed, identical), not a second training.
 
     PYTHONPATH=src python bench/quality.py [--datasets tweets bbc] [--sizes 200 full] [--quick]
@@ -90,9 +92,12 @@ def speed(models: dict[str, Any], texts: list[str], rows: int) -> dict[str, tupl
     return best
 
 
-def run_size(name: str, s: Split, size: str, embed: CachedEmbedder, a: argparse.Namespace) -> dict:
+def run_size(
+    name: str, s: Split, size: str, embed: CachedEmbedder, a: argparse.Namespace, draw: int = 0
+) -> dict:
     pooled = chunked(embed)
     out: dict[str, Any] = {"dataset": name, "size": size, "rows": len(s.train_labels)}
+    out["draw"] = draw if size != "full" else None
     results: dict[str, tuple[float, float]] = {}
     times: dict[str, float] = {}
     cpu: dict[str, float] = {}  # CPU seconds: steadier than wall on a shared machine
@@ -132,8 +137,10 @@ def print_size(o: dict[str, Any]) -> None:
     best = max(BASELINES, key=lambda k: r[k][0])
     ratio, slow = r["auto"][0] / max(r[best][0], 1e-9), t["auto"] / t["tfidf_logreg"]
     slow_cpu = o["cpu"]["auto"] / max(o["cpu"]["tfidf_logreg"], 1e-9)
+    draw = "" if o["draw"] is None else f" · draw {o['draw'] + 1}"
     print(
-        f"\n== {o['dataset']} · {o['size']} ({o['rows']} training rows) · auto chose {o['chosen']}"
+        f"\n== {o['dataset']} · {o['size']}{draw} ({o['rows']} training rows) · "
+        f"auto chose {o['chosen']}"
     )
     for m in ("auto", *FORCED, *BASELINES):
         print(f"  {m:13s} macro-F1 {r[m][0]:.4f}  acc {r[m][1]:.4f}  train {t[m]:7.1f}s")
@@ -151,8 +158,14 @@ def print_size(o: dict[str, Any]) -> None:
     print_speed(o.get("speed", {}))
 
 
-def flip_precision(name: str, s: Split, embed: CachedEmbedder, seed: int = 1) -> float:
-    """Flip 5% of the training labels; the share of flipped rows in the top 5% flagged."""
+def flip_precision(
+    name: str, s: Split, embed: CachedEmbedder, unflipped: Any, seed: int = 1
+) -> float:
+    """Flip 5% of the training labels; the share of flipped rows in the top 5% flagged.
+
+    Also what the rest of the top 5% is: rows that ``unflipped`` (the same model trained on the
+    labels as given) already flagged are the data's own label errors, which this figure counts
+    as misses."""
     rng = np.random.default_rng(seed)
     labels = list(s.train_labels)
     classes = sorted(set(labels))
@@ -166,6 +179,14 @@ def flip_precision(name: str, s: Split, embed: CachedEmbedder, seed: int = 1) ->
     print(
         f"  label issues on {name}: {len(issues)} flagged of {len(flipped)} flipped, precision "
         f"{precision:.3f}  target ≥ 0.5  {'ok' if precision >= 0.5 else 'MISSED'}"
+    )
+    before = {i.index for i in unflipped.label_issues()}
+    top = {i.index for i in issues}
+    natural = len((top - set(flipped.tolist())) & before)
+    print(
+        f"    without any flip {len(before)} rows ({len(before) / len(labels):.1%}) are flagged "
+        f"already; of the {len(top)} above, {hits} are flipped, {natural} others were flagged "
+        f"before flipping (the data's own label errors), {len(top) - hits - natural} neither"
     )
     return precision
 
@@ -194,6 +215,13 @@ def _main() -> None:
     parser.add_argument("--datasets", nargs="+", choices=list(DATASETS), default=list(DATASETS))
     parser.add_argument("--sizes", nargs="+", default=["200", "1000", "full"])
     parser.add_argument("--quick", action="store_true", help="200 rows on tweets and bbc only")
+    parser.add_argument(
+        "--draws",
+        type=int,
+        default=3,
+        help="training subsets drawn for each size below full (seeds 0, 1, …; the summary gives "
+        "each and their mean)",
+    )
     parser.add_argument("--predict-rows", type=int, default=100_000)
     parser.add_argument(
         "--speed-only",
@@ -213,12 +241,16 @@ def _main() -> None:
     for name in a.datasets:
         s = split(*load(name))
         for size in a.sizes:
-            sub = s if size == "full" else subsample(s, int(size))
-            runs.append(run_size(name, sub, size, embed, a))
+            if size == "full":
+                runs.append(run_size(name, s, size, embed, a))
+                continue
+            for draw in range(a.draws):  # a few hundred rows: one draw alone is a coin toss
+                sub = subsample(s, int(size), seed=draw)
+                runs.append(run_size(name, sub, size, embed, a, draw))
         if "full" in a.sizes:
             first_time_embedding(embed, s.train_texts)
             if name in ("tweets", "airline"):
-                flip_precision(name, s, embed)
+                flip_precision(name, s, embed, runs[-1]["auto_model"])
             if name == "bbc":
                 print_bbc_flags(runs[-1]["auto_model"], s)
     summary(runs)
@@ -249,17 +281,48 @@ def print_bbc_flags(model: Any, s: Split) -> None:
         )
 
 
+def _ratio(o: dict[str, Any]) -> float:
+    r = o["results"]
+    return float(r["auto"][0] / max(max(r[k][0] for k in BASELINES), 1e-9))
+
+
+def _draw(o: dict[str, Any]) -> str:
+    return "    " if o["draw"] is None else f" d{o['draw'] + 1} "
+
+
+def draws(runs: list[dict[str, Any]]) -> None:
+    """Each size below full over its draws: the mean with the targets, and the range."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for o in runs:
+        if o["draw"] is not None:
+            groups.setdefault((o["dataset"], o["size"]), []).append(o)
+    if not any(len(g) > 1 for g in groups.values()):
+        return
+    print("\n== sizes below full, over their draws: mean (min–max)")
+    for (dataset, size), group in groups.items():
+        ratio = [_ratio(o) for o in group]
+        ece = [o["ece"] for o in group]
+        print(
+            f"  {dataset:15s} {size:>5s}  {len(group)} draws  ratio {np.mean(ratio):.3f} "
+            f"({min(ratio):.3f}–{max(ratio):.3f}) target ≥ 1.02 "
+            f"{'ok' if np.mean(ratio) >= 1.02 else 'MISSED'}  ECE {np.mean(ece):.4f} "
+            f"({min(ece):.4f}–{max(ece):.4f}) target ≤ 0.05 "
+            f"{'ok' if np.mean(ece) <= 0.05 else 'MISSED'}"
+        )
+
+
 def summary(runs: list[dict[str, Any]]) -> None:
     print("\n== summary: auto macro-F1 ÷ best baseline (target ≥ 1.02), test ECE (≤ 0.05)")
     for o in runs:
         r = o["results"]
         best = max(r[k][0] for k in BASELINES)
         print(
-            f"  {o['dataset']:15s} {o['size']:>5s}  auto {r['auto'][0]:.4f}  best baseline "
-            f"{best:.4f}  ratio {r['auto'][0] / max(best, 1e-9):.3f}  ECE {o['ece']:.4f}  "
+            f"  {o['dataset']:15s} {o['size']:>5s}{_draw(o)}  auto {r['auto'][0]:.4f}  best "
+            f"{best:.4f}  ratio {_ratio(o):.3f}  ECE {o['ece']:.4f}  "
             f"train÷LogReg {o['times']['auto'] / o['times']['tfidf_logreg']:.2f} wall "
             f"{o['cpu']['auto'] / max(o['cpu']['tfidf_logreg'], 1e-9):.2f} CPU"
         )
+    draws(runs)
     full = [o for o in runs if o["size"] == "full"]
     if full:
         print(f"\n== reliability of auto on the {full[0]['dataset']} test split (full training)")
