@@ -15,9 +15,21 @@ ALPHAS = (0.0, 0.25, 0.5, 0.75, 1.0)
 
 
 def prior_offsets(y: np.ndarray, n_labels: int, alpha: float) -> np.ndarray:
-    """``−α·log prior`` per label (add-one smoothed, so an unseen label stays finite)."""
-    prior = (np.bincount(y, minlength=n_labels) + 1.0) / (len(y) + n_labels)
-    return np.asarray(-alpha * np.log(prior))
+    """``−α·log prior`` per label (add-one smoothed, so an unseen label stays finite), except
+    that a label with a single row gets no more than the most frequent label.
+
+    The fold model that predicts a one-row label's row never saw it, so no held-out row can show
+    that favouring it pays, and the rule would favour it most of all (its prior is the
+    smallest). On bbc_news_train, three one-row labels ('Business', 'Tech', 'Politics', beside
+    'business', 'tech', 'politics') drew enough predictions of rows of their lower-case twins
+    to take the linear model's test macro-F1 from 0.958 to 0.850.
+    """
+    counts = np.bincount(y, minlength=n_labels)
+    offsets = -alpha * np.log((counts + 1.0) / (len(y) + n_labels))
+    several = counts > 1
+    if several.any():
+        offsets[~several] = np.minimum(offsets[~several], offsets[several].min())
+    return np.asarray(offsets)
 
 
 def decide(proba: np.ndarray, offsets: np.ndarray) -> np.ndarray:

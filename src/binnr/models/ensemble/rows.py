@@ -63,6 +63,7 @@ def labelled_rows(
     warnings = [] if keep.all() else [f"{int((~keep).sum())} rows without a label were skipped."]
     names = [str(v) for v, k in zip(raw, keep, strict=True) if k]
     classes, y = encode_classes(names)
+    warnings += label_warnings(classes, np.bincount(y, minlength=len(classes)))
     cleaned = _clean([*texts, *extra_t])
     kept = [t for t, k in zip(cleaned, keep, strict=True) if k]
     positions = np.flatnonzero(keep)
@@ -74,6 +75,38 @@ def labelled_rows(
     else:
         train, held = _holdout(y, classes, p.eval_fraction, p.seed, warnings)
     return Rows(kept, y, classes, train, held, positions, warnings)
+
+
+def label_warnings(labels: Sequence[str], counts: np.ndarray, *, shown: int = 5) -> list[str]:
+    """What a user should fix in the labels: spellings of one label that differ only in case or
+    surrounding spaces, and labels with a single row (too few to learn or to check)."""
+    out = []
+    groups: dict[str, list[int]] = {}
+    for i, label in enumerate(labels):
+        groups.setdefault(label.strip().casefold(), []).append(i)
+    twins = [sorted(g, key=lambda i: -counts[i]) for g in groups.values() if len(g) > 1]
+    if twins:
+        listed = "; ".join(
+            " and ".join(_counted(labels[i], counts[i]) for i in g) for g in twins[:shown]
+        )
+        more = f" and {len(twins) - shown} more" if len(twins) > shown else ""
+        out.append(
+            f"Labels that differ only in case or spaces are different classes: {listed}{more}. "
+            "Write each one way in the label column if they mean the same."
+        )
+    single = [labels[int(i)] for i in np.flatnonzero(counts == 1)]
+    if single:
+        more = f" and {len(single) - shown} more" if len(single) > shown else ""
+        out.append(
+            f"{len(single)} labels have a single row ({', '.join(map(repr, single[:shown]))}"
+            f"{more}): too few to learn or to check, so they are rarely predicted. Label more "
+            "rows of them, or merge them into another label."
+        )
+    return out
+
+
+def _counted(label: str, rows: int) -> str:
+    return f"{label!r} ({rows} row{'' if rows == 1 else 's'})"
 
 
 def choose_bases(p: AutoParams, rows: Rows, has_embed: bool) -> list[str]:
