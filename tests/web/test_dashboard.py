@@ -261,6 +261,9 @@ def test_compare_page(ui: Page, dash_server: Server, screenshots: Path) -> None:
     ui.unroute("**/data/tables/compare_topics?*")
 
 
+WARNING = "1 label has a single row ('Tech'): too few to learn or to check."
+
+
 def full_record(name: str) -> dict[str, object]:
     """A model record with every optional picture's data (as model="auto" writes it)."""
     bins = [
@@ -273,6 +276,7 @@ def full_record(name: str) -> dict[str, object]:
         "leaderboard": board,
         "chosen_model": "stack",
         "report": {},
+        "ensemble": {"warnings": [WARNING]},
     }
     return {
         "name": name,
@@ -288,8 +292,8 @@ def full_record(name: str) -> dict[str, object]:
 def test_calibration_and_leaderboard_charts(
     ui: Page, dash_server: Server, screenshots: Path
 ) -> None:
-    # No fast model writes these yet (the auto classifier is in progress), so the record is
-    # served by the browser: the page's drawing code is what is under test here.
+    # The record is served by the browser: the page's drawing code is what is under test here
+    # (an auto model trained in the test would take long and its pictures would vary).
     name = "gbm_auto_example"
     ui.route(f"**/models/{name}", lambda route: route.fulfill(json=full_record(name)))
     goto(ui, dash_server, f"model/{name}")
@@ -299,5 +303,8 @@ def test_calibration_and_leaderboard_charts(
     board = ui.locator("svg", has=ui.locator("text.chart-title", has_text="Candidates"))
     expect(board.locator("rect")).to_have_count(2)
     expect(board).to_contain_text("stack (chosen)")
+    notice = ui.get_by_role("note")
+    expect(notice).to_contain_text("Training warnings")
+    expect(notice.locator("li")).to_have_text([WARNING])
     shot(ui, screenshots, "09-model-calibration-leaderboard")
     ui.unroute(f"**/models/{name}")

@@ -98,7 +98,8 @@ def label_warnings(labels: Sequence[str], counts: np.ndarray, *, shown: int = 5)
     if single:
         more = f" and {len(single) - shown} more" if len(single) > shown else ""
         out.append(
-            f"{len(single)} labels have a single row ({', '.join(map(repr, single[:shown]))}"
+            f"{len(single)} label{'s have' if len(single) > 1 else ' has'} a single row "
+            f"({', '.join(map(repr, single[:shown]))}"
             f"{more}): too few to learn or to check, so they are rarely predicted. Label more "
             "rows of them, or merge them into another label."
         )

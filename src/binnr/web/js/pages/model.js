@@ -1,5 +1,6 @@
-// One model: its metric set as pictures (confusion matrix, per-class bars, training curve,
-// feature importance, calibration, leaderboard), each drawn only when the record has it.
+// One model: its training warnings, and its metric set as pictures (confusion matrix, per-class
+// bars, training curve, feature importance, calibration, leaderboard), each drawn only when the
+// record has it.
 
 import { get } from "../api.js";
 import { h, dataTable, empty, cell } from "../dom.js";
@@ -14,6 +15,8 @@ export async function modelPage(root, { arg }) {
     h("p", {}, `${model.kind} · ${model.active ? "active" : "inactive"} · created ${model.created_at} · `, h("a", { href: `#/review?model=${encodeURIComponent(model.name)}` }, "review its predictions")),
     metricsTable(model.metrics || {}),
   );
+  const warned = warnings(md);
+  if (warned) root.append(warned);
   const charts = h("div", { class: "charts" });
   root.append(charts);
   for (const draw of [confusion, perClass, trainingCurve, importance, calibration, leaderboard]) {
@@ -25,6 +28,14 @@ export async function modelPage(root, { arg }) {
 function metricsTable(metrics) {
   const rows = Object.entries(metrics).map(([metric, value]) => ({ metric, value }));
   return rows.length ? dataTable(["metric", "value"], rows, { caption: "Headline metrics (evaluation split)" }) : empty("No metrics recorded.");
+}
+
+// What training said about the data (labels that differ only in case, one-row labels, ...):
+// the auto classifier keeps them in metadata.ensemble, the original GBM in metadata.report.
+function warnings(md) {
+  const found = [...(md.ensemble?.warnings || []), ...(md.report?.warnings || [])];
+  if (!found.length) return null;
+  return h("div", { class: "notice warning", role: "note" }, h("strong", {}, "Training warnings"), h("ul", {}, ...found.map((w) => h("li", {}, w))));
 }
 
 function confusion(md) {
