@@ -135,7 +135,7 @@ def run_size(
 def print_size(o: dict[str, Any]) -> None:
     r, t = o["results"], o["times"]
     best = max(BASELINES, key=lambda k: r[k][0])
-    ratio, slow = r["auto"][0] / max(r[best][0], 1e-9), t["auto"] / t["tfidf_logreg"]
+    ratio, slow = _ratio(o), t["auto"] / t["tfidf_logreg"]
     slow_cpu = o["cpu"]["auto"] / max(o["cpu"]["tfidf_logreg"], 1e-9)
     draw = "" if o["draw"] is None else f" · draw {o['draw'] + 1}"
     print(

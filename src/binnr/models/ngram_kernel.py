@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from binnr.models.ngram_match import key_dtype
 from binnr.models.ngram_tables import AVAILABLE, find_token, lookup
 from binnr.models.ngram_tables import jit as _jit
 
@@ -225,9 +226,7 @@ def batch_features(
     per-row sort).
     """
     n, width = len(lengths), len(idf)
-    # int32 keys sort twice as fast; a batch of a few thousand rows fits in them
-    kind = np.int32 if (n + 1) * width < 2**31 else np.int64
-    keys = np.empty((len(cps) + 2 * n) * (max(c[4], 1) + 2), dtype=kind)
+    keys = np.empty((len(cps) + 2 * n) * (max(c[4], 1) + 2), dtype=key_dtype(n, width))
     total, words = _occurrences(cps, lengths, classes, c, t, w, width, keys)
     keys = np.sort(keys[:total])
     indptr, indices, data = _csr(keys, n, width, idf, split, norm)

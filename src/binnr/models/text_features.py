@@ -19,6 +19,7 @@ batch, in compiled code (:mod:`binnr.models.ngram_kernel`) or, without numba, wi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -74,7 +75,6 @@ class SelectedTfidf:
         # a match yields its column directly (one gather less per occurrence)
         self._char_trie.relabel(np.array(char_cols, dtype=np.int32))
         tokens = sorted({t for c in word_cols for t in self.words[c].split(" ")})
-        self._token_trie = _Trie(tokens)  # the numpy path's; the kernel hashes tokens instead
         self._tokens = tokens
         self._tokens_hashed: tuple[np.ndarray, ...] | None = None
         index = {t: i for i, t in enumerate(tokens)}
@@ -158,6 +158,11 @@ class SelectedTfidf:
         if self._bigrams_hashed is None:
             self._bigrams_hashed = ngram_tables.hash_table(self._bigram_keys, self._bigram_cols)
         return self._bigrams_hashed
+
+    @cached_property
+    def _token_trie(self) -> _Trie:
+        """The tokens' trie, for the numpy path only (the kernel hashes tokens instead)."""
+        return _Trie(self._tokens)
 
     def _token_table(self) -> tuple[np.ndarray, ...]:
         if self._tokens_hashed is None:

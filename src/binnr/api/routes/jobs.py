@@ -72,10 +72,7 @@ async def job_status(task_id: JobIdPath, engine: EngineDep) -> Response:
     """State, progress and result (a JSON object) of one job."""
     # The hot polling path: from memory on the event loop when the engine can (no thread hop,
     # no database); a store read goes to a thread.
-    record = engine.peek(task_id)
-    if record is None:
-        record = await run_in_threadpool(engine.get, task_id)
-    return Response(status_json(record), media_type="application/json")
+    return Response(status_json(await _current(engine, task_id)), media_type="application/json")
 
 
 @router.get(
@@ -154,7 +151,7 @@ async def _events(engine: JobEngine, record: JobRecord, request: Request) -> Asy
             record = engine.peek(record.id) or record
         last, quiet = "", 0.0
         while True:
-            status = to_status(record).model_dump_json()
+            status = status_json(record).decode()
             if status != last:
                 yield f"event: status\ndata: {status}\n\n"
                 last, quiet = status, 0.0
